@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CtnConfig(AppConfig):
+    name = "ctn"
+    verbose_name = "CTN"

@@ -1,0 +1,51 @@
+"""French wording of dates and ordinals as the committee writes them."""
+
+from django.conf import settings
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+
+def ordinal(number, feminine=True):
+    """ "18ème", and "1ère" for the first session (the committee's usage)."""
+    if number == 1:
+        return "1ère" if feminine else "1er"
+    return f"{number}{settings.CTN_ORDINAL_SUFFIX}"
+
+
+def day(value):
+    return "1er" if value.day == 1 else str(value.day)
+
+
+def month(value):
+    return str(MONTHS[value.month]).lower()
+
+
+def long_date(value):
+    """ "28 septembre 2019", "1er octobre 2019"."""
+    return f"{day(value)} {month(value)} {value.year}"
+
+
+def date_span(start, end=None):
+    """The French span of a session's dates.
+
+    "le 5 mars 2020"; "les 26, 27 et 28 septembre 2019" for up to three days in one month;
+    "du 30 septembre au 2 octobre 2019" across months; years repeated across years.
+    """
+    if end is None or end == start:
+        return _("on %(date)s") % {"date": long_date(start)}
+    span_days = (end - start).days + 1
+    if start.year == end.year and start.month == end.month and span_days <= 3:
+        days = [str(start.day + offset) for offset in range(span_days)]
+        days[0] = day(start)
+        listed = _("%(first)s and %(last)s") % {"first": ", ".join(days[:-1]), "last": days[-1]}
+        return pgettext("several days", "on %(days)s %(month)s %(year)s") % {
+            "days": listed,
+            "month": month(start),
+            "year": start.year,
+        }
+    if start.year == end.year:
+        first = f"{day(start)} {month(start)}" if start.month != end.month else day(start)
+    else:
+        first = long_date(start)
+    return _("from %(start)s to %(end)s") % {"start": first, "end": long_date(end)}

@@ -1,0 +1,109 @@
+"""The three roles of the application, held as Django groups.
+
+Views ask these helpers rather than group names so that a role check reads the same everywhere.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SECRETARIAT = "secretariat", _("Secretariat")
+    COORDINATOR = "coordinator", _("Coordinator")
+    PARTNER = "partner", _("Partner")
+
+
+# Model permissions each role gets, as "app_label.model": actions. Partners only read.
+ROLE_PERMISSIONS = {
+    Role.SECRETARIAT: {
+        "participants.organization": ("add", "change", "delete", "view"),
+        "participants.person": ("add", "change", "delete", "view"),
+        "participants.attendance": ("add", "change", "delete", "view"),
+        "ctn_sessions.committee": ("view",),
+        "ctn_sessions.session": ("add", "change", "delete", "view"),
+        "ctn_sessions.cochair": ("add", "change", "delete", "view"),
+        "ctn_sessions.agendaitem": ("add", "change", "delete", "view"),
+        "ctn_sessions.intervention": ("add", "change", "delete", "view"),
+        "ctn_sessions.expectedresult": ("add", "change", "delete", "view"),
+        "ctn_sessions.recommendation": ("add", "change", "delete", "view"),
+    },
+    Role.COORDINATOR: {
+        "participants.organization": ("add", "change", "delete", "view"),
+        "participants.person": ("add", "change", "delete", "view"),
+        "participants.attendance": ("add", "change", "delete", "view"),
+        "ctn_sessions.committee": ("add", "change", "view"),
+        "ctn_sessions.session": ("add", "change", "delete", "view"),
+        "ctn_sessions.cochair": ("add", "change", "delete", "view"),
+        "ctn_sessions.agendaitem": ("add", "change", "delete", "view"),
+        "ctn_sessions.intervention": ("add", "change", "delete", "view"),
+        "ctn_sessions.expectedresult": ("add", "change", "delete", "view"),
+        "ctn_sessions.recommendation": ("add", "change", "delete", "view"),
+    },
+    Role.PARTNER: {
+        "ctn_sessions.committee": ("view",),
+        "ctn_sessions.session": ("view",),
+    },
+}
+
+EDITOR_ROLES = (Role.SECRETARIAT, Role.COORDINATOR)
+
+
+def user_roles(user):
+    """The set of role names of a user, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_ctn_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._ctn_roles = cached
+    return cached
+
+
+def has_role(user, *roles):
+    return bool(user_roles(user) & {str(role) for role in roles})
+
+
+def can_edit(user):
+    """Secretariat and coordinator record sessions; partners never edit."""
+    return has_role(user, *EDITOR_ROLES)
+
+
+def is_coordinator(user):
+    return has_role(user, Role.COORDINATOR)
+
+
+def is_partner_only(user):
+    """A user who sees only validated minutes (partners, and anyone without an editing role)."""
+    return not can_edit(user)
+
+
+def sync_role_permissions(apps=None, using="default"):
+    """Create the three groups and give each exactly the permissions of ROLE_PERMISSIONS.
+
+    Used by the data migration and again by later migrations when models are added. With
+    `apps` from a migration it works on the historical models.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=str(role))
+        wanted = []
+        for model_key, actions in grants.items():
+            app_label, model_name = model_key.split(".")
+            for action in actions:
+                perm = (
+                    Permission.objects.using(using)
+                    .filter(content_type__app_label=app_label, codename=f"{action}_{model_name}")
+                    .first()
+                )
+                if perm is not None:
+                    wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government service")
+        TFP = "tfp", _("Technical and financial partner")
+        AGENCY = "agency", _("Public agency")
+        NGO = "ngo", _("NGO")
+        OTHER = "other", pgettext_lazy("organization kind", "Other")
+
+    acronym = models.CharField(_("acronym"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    is_partner = models.BooleanField(
+        _("partner"),
+        default=False,
+        help_text=_("Its members may download validated minutes."),
+    )
+
+    class Meta:
+        ordering = ["acronym"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["acronym"],
+                name="organization_acronym_unique",
+                violation_error_message=_("An organization with this acronym already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.acronym
+
+    def get_absolute_url(self):
+        return reverse("participants:organization_edit", args=[self.pk])
+
+
+class Person(models.Model):
+    class Civility(models.TextChoices):
+        MR = "M.", _("Mr")
+        MRS = "Mme", _("Mrs")
+        DR = "Dr", _("Dr")
+        PR = "Pr", _("Prof.")
+
+    civility = models.CharField(_("civility"), max_length=5, choices=Civility.choices, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    function = models.CharField(_("function"), max_length=255, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="people",
+        null=True,
+        blank=True,
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("participants:person_edit", args=[self.pk])
+
+    @property
+    def full_name(self):
+        """As printed in documents: "Hassane TANGARA"."""
+        return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    @property
+    def formal_name(self):
+        """With the civility: "Dr Hassane TANGARA"."""
+        return f"{self.civility} {self.full_name}".strip()
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", pgettext_lazy("attendance", "present")
+        EXCUSED = "excused", pgettext_lazy("attendance", "excused")
+        ABSENT = "absent", pgettext_lazy("attendance", "absent")
+        REPRESENTED = "represented", pgettext_lazy("attendance", "represented")
+
+    session = models.ForeignKey(
+        "ctn_sessions.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PRESENT
+    )
+    represented_by = models.CharField(_("represented by"), max_length=200, blank=True)
+    days = models.PositiveSmallIntegerField(
+        _("days attended"),
+        null=True,
+        blank=True,
+        help_text=_("For a session of several days; leave empty if present throughout."),
+    )
+
+    class Meta:
+        ordering = ["person__last_name", "person__first_name"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"],
+                name="attendance_one_per_person_and_session",
+                violation_error_message=_("This person is already on the attendance list."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} – {self.get_status_display()}"
