@@ -47,7 +47,30 @@ class Committee(models.Model):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
 
 
+class SessionFrozen(Exception):
+    """Raised on any attempt to change a session whose minutes are validated."""
+
+    def __init__(self, session=None):
+        super().__init__(
+            _(
+                "The minutes of this session are validated: it can no longer be changed. "
+                "The coordinator may open an erratum."
+            )
+        )
+        self.session = session
+
+
 class SessionQuerySet(models.QuerySet):
+    def validated(self):
+        """Sessions whose minutes are validated: the official record."""
+        return self.filter(minutes__status="validated")
+
+    def visible_to(self, user):
+        """Editors see every session; everyone else (partners) only validated minutes."""
+        from ctn.roles import can_edit
+
+        return self if can_edit(user) else self.validated()
+
     def with_sections(self):
         """Everything the session page and the minutes print, in a fixed number of queries."""
         return self.select_related("committee").prefetch_related(
@@ -147,6 +170,19 @@ class Session(models.Model):
             "session": self,
             "committee": self.committee.name,
         }
+
+    @property
+    def is_frozen(self):
+        """True once the minutes are validated; an erratum reopens a new draft version."""
+        try:
+            minutes = self.minutes
+        except models.ObjectDoesNotExist:
+            return False
+        return minutes.status == "validated"
+
+    def ensure_editable(self):
+        if self.is_frozen:
+            raise SessionFrozen(self)
 
     @property
     def date_span(self):
