@@ -357,8 +357,6 @@ class ExpectedResult(models.Model):
         if cls.Status.PENDING in statuses:
             return _("assessment pending")
         achieved = statuses.count(cls.Status.ACHIEVED)
-        if achieved == len(statuses):
-            return _("all achieved")
         score = achieved + 0.5 * statuses.count(cls.Status.PARTIAL)
         if score >= len(statuses) / 2:
             return _("achieved on the whole")

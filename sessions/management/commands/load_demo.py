@@ -1,0 +1,385 @@
+"""Load the demo: the 18th ordinary session of the CTN as the programme reported it.
+
+Everything comes from ../shared/domain/ctn-18e-session-ordinaire.txt except what is marked as demo
+(DEMO_MARK): the 17th session's content and the names of people the text does not name.
+Idempotent: a session that already exists is left as it is, so a second run changes nothing.
+"""
+
+import datetime
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from participants.models import Attendance, Organization, Person
+from reports.models import Minutes
+from sessions.models import (
+    AgendaItem,
+    CoChair,
+    Committee,
+    ExpectedResult,
+    Intervention,
+    Recommendation,
+    Session,
+)
+
+DEMO_MARK = "(démo)"
+
+LETTERHEAD = "\n".join(
+    [
+        "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL",
+        "SECRÉTARIAT GÉNÉRAL",
+        "UNITÉ TECHNIQUE DE GESTION DES FILETS SOCIAUX",
+        "PROGRAMME DE FILETS SOCIAUX « JIGISEMEJIRI »",
+    ]
+)
+
+ORGANIZATIONS = [
+    # acronym, name, kind, is_partner
+    ("UTGFS", "Unité Technique de Gestion des Filets Sociaux", "government", False),
+    (
+        "DNPSES",
+        "Direction Nationale de la Protection Sociale et de l'Économie Solidaire",
+        "government",
+        False,
+    ),
+    (
+        "DRDSES Ségou",
+        "Direction Régionale du Développement Social et de l'Économie Solidaire de Ségou",
+        "government",
+        False,
+    ),
+    ("Gouvernorat Ségou", "Gouvernorat de la région de Ségou", "government", False),
+    ("ANAM", "Agence Nationale d'Assistance Médicale", "agency", True),
+    ("PAM", "Programme Alimentaire Mondial", "tfp", True),
+    ("FAO", "Organisation des Nations Unies pour l'alimentation et l'agriculture", "tfp", True),
+    ("Banque mondiale", "Banque mondiale", "tfp", True),
+]
+
+# key: civility, first name, last name, function, organization; names not in the text are demo.
+PEOPLE = {
+    "coordinator": (
+        "M.",
+        "Mamadou",
+        f"KEITA {DEMO_MARK}",
+        "Coordinateur du programme Jigisemejiri",
+        "UTGFS",
+    ),
+    "drdses": (
+        "M.",
+        "Boubacar",
+        f"SANGARÉ {DEMO_MARK}",
+        "Directeur Régional du Développement Social et de l'Économie Solidaire de Ségou",
+        "DRDSES Ségou",
+    ),
+    "dnpses": (
+        "Mme",
+        "Aminata",
+        f"DIALLO {DEMO_MARK}",
+        "Directrice Nationale de la Protection Sociale et de l'Économie Solidaire",
+        "DNPSES",
+    ),
+    "tangara": ("Dr", "Hassane", "TANGARA", "Représentant de l'ANAM", "ANAM"),
+    "rapporteur": (
+        "Mme",
+        "Awa",
+        f"COULIBALY {DEMO_MARK}",
+        "Chargée de suivi-évaluation, rapporteur",
+        "UTGFS",
+    ),
+    "pam": ("M.", "Ousmane", f"TRAORÉ {DEMO_MARK}", "Chargé de programme", "PAM"),
+    "fao": ("Mme", "Mariam", f"DEMBÉLÉ {DEMO_MARK}", "Chargée de programme", "FAO"),
+    "bm": (
+        "M.",
+        "Seydou",
+        f"KONÉ {DEMO_MARK}",
+        "Spécialiste de la protection sociale",
+        "Banque mondiale",
+    ),
+}
+
+OBJECTIVE = (
+    "Faire le point des activités d'achèvement du financement initial et dégager le niveau de "
+    "mise en œuvre des nouveaux financements ainsi que des diverses collaborations en cours. "
+    "Elle marque la fin des premiers financements et le démarrage du nouveau financement de la "
+    "deuxième phase du programme."
+)
+
+OPENING = (
+    "A la cérémonie d'ouverture de la session, le représentant du gouverneur de la région de "
+    "Ségou dans son discours, a salué la régularité dans l'organisation trimestrielle des "
+    "sessions du CTN du programme. Il a aussi indiqué que le programme sera très prochainement "
+    "dans le cercle de Macina et Ségou en plus des cercles de Bla, Tominian et Baraouéli."
+)
+
+COORDINATOR_QUOTE = (
+    "notamment le travail mené par le programme par composante. De voir l'état de mise en œuvre "
+    "des différents financements prévus sur la période 2019 – 2022. Et ensuite faire le point de "
+    "certains aspects de collaboration que nous avons avec les différents partenaires, qui sont "
+    "le PAM, la FAO, la Banque mondiale et ceux qui ont suivi financièrement le programme sur la "
+    "période de quatre années."
+)
+
+ANAM_QUOTE = (
+    "Nous avons un apport dans la mise en œuvre du programme. C'est vrai, Jigisemejiri est un "
+    "programme de lutte contre la pauvreté, et nous intervenons dans le cadre de la protection "
+    "sociale. Nous offrons des soins aux bénéficiaires de jigisemejiri, qui sont enregistrés dans "
+    "le fichier de jigisemejiri. Et nous exploitons ce fichier pour pouvoir immatriculer au "
+    "niveau de notre structure."
+)
+
+# The five expected results of the 18th session, all reached ("atteints dans l'ensemble").
+RESULTS_18 = [
+    "Le compte rendu de la 17ème session du CTN a été validé",
+    "La situation des activités de clôture des financements (FA1) a été présentée et les "
+    "solutions ont été prodiguées sur les blocages majeurs rencontrés",
+    "Les perspectives 2019-2023 du programme ont été partagées",
+    "Les préparatifs de la rencontre annuelle de la COP 2020 ont été partagés",
+    "Les acteurs ont été informés sur les processus de NEXUS, le Socle de protection Sociale, "
+    "la Protection Sociale Adaptative et le RSU",
+]
+
+AGENDA_18 = [
+    # title, kind
+    ("Examen et validation du compte rendu de la session précédente", "validation"),
+    (
+        "Situation des activités de clôture des financements (FA1) et blocages majeurs",
+        "presentation",
+    ),
+    ("Perspectives 2019-2023 du programme", "presentation"),
+    ("Préparatifs de la rencontre annuelle de la COP 2020", "information"),
+    (
+        "Information sur les processus de NEXUS, le Socle de protection Sociale, la Protection "
+        "Sociale Adaptative et le RSU",
+        "information",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo of the 18th ordinary session of the CTN (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        orgs = {
+            acronym: Organization.objects.update_or_create(
+                acronym=acronym, defaults={"name": name, "kind": kind, "is_partner": partner}
+            )[0]
+            for acronym, name, kind, partner in ORGANIZATIONS
+        }
+        people = {}
+        for key, (civility, first, last, function, acronym) in PEOPLE.items():
+            people[key], _created = Person.objects.get_or_create(
+                first_name=first,
+                last_name=last,
+                defaults={
+                    "civility": civility,
+                    "function": function,
+                    "organization": orgs[acronym],
+                },
+            )
+        committee, _created = Committee.objects.get_or_create(
+            acronym="CTN",
+            defaults={
+                "name": "Comité Technique National",
+                "programme": "Programme de Filets Sociaux « Jigisemejiri »",
+                "letterhead": LETTERHEAD,
+                "cadence": Committee.Cadence.QUARTERLY,
+            },
+        )
+        s17 = self._session_17(committee, people, orgs)
+        s18 = self._session_18(committee, people)
+        self._users(people, orgs)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo ready: {s17} and {s18} of {committee.acronym}.")
+        )
+
+    def _session_18(self, committee, people):
+        session = Session.objects.filter(committee=committee, kind="ordinary", number=18).first()
+        if session is not None:
+            return session
+        session = Session.objects.create(
+            committee=committee,
+            kind=Session.Kind.ORDINARY,
+            number=18,
+            start_date=datetime.date(2019, 9, 26),
+            end_date=datetime.date(2019, 9, 28),
+            city="Ségou",
+            venue="salle Kalanblo du Motel Savane",
+            objective=OBJECTIVE,
+            opening_summary=OPENING,
+            closing_summary="",
+            highlights="La session a été marquée par un match de football qui a opposé la CTN "
+            "et la CCR.",
+            status=Session.Status.HELD,
+        )
+        session.rapporteurs.set([people["rapporteur"]])
+        for order, (key, capacity) in enumerate(
+            [
+                ("coordinator", "Coordinateur du programme « Jigisemejiri »"),
+                (
+                    "drdses",
+                    "Directeur Régional du Développement Social et de l'Économie Solidaire de "
+                    "Ségou (DRDSES)",
+                ),
+                (
+                    "dnpses",
+                    "Directeur National de la Protection Sociale et de l'Économie Solidaire "
+                    "(DNPSES)",
+                ),
+            ],
+            start=1,
+        ):
+            CoChair.objects.create(
+                session=session, person=people[key], capacity=capacity, order=order
+            )
+        items = [
+            AgendaItem.objects.create(session=session, order=order, title=title, kind=kind)
+            for order, (title, kind) in enumerate(AGENDA_18, start=1)
+        ]
+        Intervention.objects.create(
+            session=session,
+            order=1,
+            moment=Intervention.Moment.OPENING,
+            speaker_label="le représentant du gouverneur de la région de Ségou",
+            summary=OPENING,
+        )
+        Intervention.objects.create(
+            session=session,
+            order=2,
+            moment=Intervention.Moment.OPENING,
+            speaker=people["coordinator"],
+            summary="Le coordinateur de Jigisemejiri a rappelé que cette session a été "
+            "l'occasion de faire le point des activités.",
+            quote=COORDINATOR_QUOTE,
+        )
+        Intervention.objects.create(
+            session=session,
+            order=3,
+            moment=Intervention.Moment.AGENDA,
+            agenda_item=items[1],
+            speaker=people["tangara"],
+            summary="L'Agence Nationale d'Assistance Médicale (ANAM) représentée par Dr Hassane "
+            "TANGARA a expliqué la collaboration entre Jigisemejiri et l'ANAM.",
+            quote=ANAM_QUOTE,
+        )
+        for order, description in enumerate(RESULTS_18, start=1):
+            ExpectedResult.objects.create(
+                session=session,
+                order=order,
+                description=description,
+                status=ExpectedResult.Status.ACHIEVED,
+            )
+        for key in ("coordinator", "drdses", "dnpses", "tangara", "rapporteur", "pam", "fao", "bm"):
+            Attendance.objects.create(session=session, person=people[key], days=3)
+        Minutes.objects.get_or_create(session=session)
+        return session
+
+    def _session_17(self, committee, people, orgs):
+        """The 17th session, three months earlier: its content is demo, its minutes submitted."""
+        session = Session.objects.filter(committee=committee, kind="ordinary", number=17).first()
+        if session is not None:
+            return session
+        session = Session.objects.create(
+            committee=committee,
+            kind=Session.Kind.ORDINARY,
+            number=17,
+            start_date=datetime.date(2019, 6, 27),
+            end_date=datetime.date(2019, 6, 28),
+            city="Bamako",
+            venue=f"salle de réunion de l'UTGFS {DEMO_MARK}",
+            objective=f"Faire le point trimestriel de la mise en œuvre du programme {DEMO_MARK}.",
+            status=Session.Status.HELD,
+        )
+        session.rapporteurs.set([people["rapporteur"]])
+        CoChair.objects.create(
+            session=session,
+            person=people["coordinator"],
+            capacity="Coordinateur du programme « Jigisemejiri »",
+            order=1,
+        )
+        CoChair.objects.create(
+            session=session,
+            person=people["dnpses"],
+            capacity="Directeur National de la Protection Sociale et de l'Économie Solidaire "
+            "(DNPSES)",
+            order=2,
+        )
+        for order, title in enumerate(
+            [
+                f"Situation des financements 2019–2022 {DEMO_MARK}",
+                f"Point de mise en œuvre des transferts monétaires {DEMO_MARK}",
+            ],
+            start=1,
+        ):
+            AgendaItem.objects.create(session=session, order=order, title=title)
+        ExpectedResult.objects.create(
+            session=session,
+            order=1,
+            description=f"La situation des financements a été présentée {DEMO_MARK}",
+            status=ExpectedResult.Status.ACHIEVED,
+        )
+        for order, (text, acronym, due) in enumerate(
+            [
+                (
+                    f"Transmettre au PAM la liste des ménages bénéficiaires des cercles de Bla et "
+                    f"Tominian {DEMO_MARK}",
+                    "UTGFS",
+                    datetime.date(2019, 8, 31),
+                ),
+                (
+                    f"Partager avec l'ANAM le fichier des bénéficiaires pour l'immatriculation "
+                    f"{DEMO_MARK}",
+                    "UTGFS",
+                    datetime.date(2019, 9, 15),
+                ),
+                (
+                    f"Préparer le rapport de clôture du financement additionnel FA1 {DEMO_MARK}",
+                    "UTGFS",
+                    datetime.date(2019, 12, 31),
+                ),
+            ],
+            start=1,
+        ):
+            Recommendation.objects.create(
+                session=session, order=order, text=text, responsible=orgs[acronym], due_date=due
+            )
+        for key in ("coordinator", "dnpses", "rapporteur", "pam", "bm"):
+            Attendance.objects.create(session=session, person=people[key], days=2)
+        Minutes.objects.get_or_create(session=session, defaults={"status": "submitted"})
+        return session
+
+    def _users(self, people, orgs):
+        """Demo accounts with the public demo password: only with DEBUG on."""
+        if not settings.DEBUG:
+            self.stdout.write(
+                self.style.WARNING(
+                    "DEBUG is off: demo accounts with a public password are refused. "
+                    "Create real users with `manage.py create_user`."
+                )
+            )
+            return
+        password = os.environ.get("DEMO_PASSWORD", "ctn-demo-2019")
+        User = get_user_model()
+        accounts = [
+            ("secretariat", "secretariat", "rapporteur", {}),
+            ("coordinator", "coordinator", "coordinator", {}),
+            ("partner", "partner", "pam", {}),
+            ("admin", None, None, {"is_staff": True, "is_superuser": True}),
+        ]
+        for username, role, person_key, flags in accounts:
+            user, _created = User.objects.get_or_create(username=username, defaults=flags)
+            user.set_password(password)
+            if person_key:
+                person = people[person_key]
+                user.first_name = person.first_name
+                user.last_name = person.last_name.replace(DEMO_MARK, "").strip().title()
+                if person.user_id is None:
+                    person.user = user
+                    person.save(update_fields=["user"])
+            user.save()
+            if role:
+                user.groups.set([Group.objects.get(name=role)])
