@@ -97,3 +97,10 @@ def test_create_user_command_refuses_an_unknown_organization(db, monkeypatch):
             "--password-from-env",
             "NEW_PASSWORD",
         )
+
+
+def test_health_check_answers_ok_without_login_or_database(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/")
+
+    assert (response.status_code, response.content) == (200, b"ok")
