@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from sessions.freeze import FreezeGuardedModel, FreezeGuardedQuerySet
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
@@ -93,7 +95,7 @@ class Person(models.Model):
         return f"{self.civility} {self.full_name}".strip()
 
 
-class Attendance(models.Model):
+class Attendance(FreezeGuardedModel, models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", pgettext_lazy("attendance", "present")
         EXCUSED = "excused", pgettext_lazy("attendance", "excused")
@@ -119,6 +121,8 @@ class Attendance(models.Model):
         blank=True,
         help_text=_("For a session of several days; leave empty if present throughout."),
     )
+
+    objects = FreezeGuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["person__last_name", "person__first_name"]

@@ -1,11 +1,19 @@
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ctn import french
 from participants.models import Attendance
+from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
+    FreezeGuardedModel,
+    FreezeGuardedQuerySet,
+    SessionFrozen,
+    SessionGuardedQuerySet,
+    refuse_rapporteurs_change_on_frozen_session,
+)
 
 
 class Committee(models.Model):
@@ -47,20 +55,7 @@ class Committee(models.Model):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
 
 
-class SessionFrozen(Exception):
-    """Raised on any attempt to change a session whose minutes are validated."""
-
-    def __init__(self, session=None):
-        super().__init__(
-            _(
-                "The minutes of this session are validated: it can no longer be changed. "
-                "The coordinator may open an erratum."
-            )
-        )
-        self.session = session
-
-
-class SessionQuerySet(models.QuerySet):
+class SessionQuerySet(SessionGuardedQuerySet):
     def validated(self):
         """Sessions whose minutes are validated: the official record."""
         return self.filter(minutes__status="validated")
@@ -94,7 +89,7 @@ class SessionQuerySet(models.QuerySet):
         )
 
 
-class Session(models.Model):
+class Session(FreezeGuardedModel, models.Model):
     class Kind(models.TextChoices):
         ORDINARY = "ordinary", pgettext_lazy("session kind", "ordinary")
         EXTRAORDINARY = "extraordinary", pgettext_lazy("session kind", "extraordinary")
@@ -198,7 +193,7 @@ class Session(models.Model):
         return ExpectedResult.assess([result.status for result in self.expected_results.all()])
 
 
-class CoChair(models.Model):
+class CoChair(FreezeGuardedModel, models.Model):
     session = models.ForeignKey(
         Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="cochairs"
     )
@@ -216,6 +211,8 @@ class CoChair(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    objects = FreezeGuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("co-chair")
@@ -232,7 +229,7 @@ class CoChair(models.Model):
         return f"{self.person} ({self.capacity})" if self.capacity else str(self.person)
 
 
-class AgendaItem(models.Model):
+class AgendaItem(FreezeGuardedModel, models.Model):
     class Kind(models.TextChoices):
         PRESENTATION = "presentation", pgettext_lazy("agenda item", "presentation")
         INFORMATION = "information", pgettext_lazy("agenda item", "information")
@@ -258,6 +255,8 @@ class AgendaItem(models.Model):
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("What was said and decided."))
 
+    objects = FreezeGuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("agenda item")
@@ -267,7 +266,7 @@ class AgendaItem(models.Model):
         return self.title
 
 
-class Intervention(models.Model):
+class Intervention(FreezeGuardedModel, models.Model):
     class Moment(models.TextChoices):
         OPENING = "opening", pgettext_lazy("moment", "opening")
         AGENDA = "agenda", pgettext_lazy("moment", "agenda")
@@ -305,6 +304,8 @@ class Intervention(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     quote = models.TextField(_("quote"), blank=True, help_text=_("Verbatim words, if any."))
 
+    objects = FreezeGuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("intervention")
@@ -320,7 +321,7 @@ class Intervention(models.Model):
         return self.speaker_label
 
 
-class ExpectedResult(models.Model):
+class ExpectedResult(FreezeGuardedModel, models.Model):
     class Status(models.TextChoices):
         ACHIEVED = "achieved", pgettext_lazy("result", "achieved")
         PARTIAL = "partial", pgettext_lazy("result", "partially achieved")
@@ -339,6 +340,8 @@ class ExpectedResult(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     comment = models.TextField(_("comment"), blank=True)
+
+    objects = FreezeGuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -365,7 +368,7 @@ class ExpectedResult(models.Model):
         return _("not achieved")
 
 
-class Recommendation(models.Model):
+class Recommendation(FreezeGuardedModel, models.Model):
     class Kind(models.TextChoices):
         RECOMMENDATION = "recommendation", pgettext_lazy("recommendation kind", "recommendation")
         BLOCKER = "blocker", pgettext_lazy("recommendation kind", "blocker with solution")
@@ -402,6 +405,11 @@ class Recommendation(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
 
+    # The follow-up status is updated by later sessions; the text stays frozen.
+    freeze_exempt_fields = ("status",)
+
+    objects = FreezeGuardedQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("recommendation")
@@ -414,3 +422,15 @@ class Recommendation(models.Model):
     def responsible_name(self):
         parts = [str(self.responsible) if self.responsible_id else "", self.responsible_label]
         return " – ".join(part for part in parts if part)
+
+    def set_follow_up_status(self, status):
+        """The one path that changes a recommendation of a frozen session: its follow-up status."""
+        self.status = status
+        self.save(update_fields=["status"])
+
+
+m2m_changed.connect(
+    refuse_rapporteurs_change_on_frozen_session,
+    sender=Session.rapporteurs.through,
+    dispatch_uid="refuse_rapporteurs_change_on_frozen_session",
+)
