@@ -36,10 +36,23 @@ test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python -m pytest
 
+# bandit: security lint of the project's code ([tool.bandit] in pyproject.toml; every exception
+# is a `# nosec` with its reason). pip-audit: known vulnerabilities of the pinned runtime
+# dependencies, asked of PyPI; --strict fails when a package could not be audited, so an
+# unreachable service is an error, never a silent pass. PIP_AUDIT=0 skips it, loudly (offline).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive ctn sessions participants reports
+	@if [ "$(PIP_AUDIT)" = "0" ]; then \
+	  echo "*** pip-audit SKIPPED (PIP_AUDIT=0): the dependencies were NOT audited. ***"; \
+	else \
+	  $(BIN)/pip-audit --strict --progress-spinner off --requirement requirements.txt || { \
+	    echo "pip-audit failed: a known vulnerability above, or a package it could not audit" \
+	      "(vulnerability service unreachable?). See README, « Sécurité et mise en production »."; \
+	    exit 1; }; \
+	fi
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

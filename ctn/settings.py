@@ -40,7 +40,8 @@ if not SECRET_KEY:
             "SECRET_KEY must be set in the environment when DEBUG is off "
             "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
-    SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 - DEBUG only
+    # A known key is harmless with DEBUG on, which is never the case in production.
+    SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
