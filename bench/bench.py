@@ -1,0 +1,977 @@
+"""The CTN benchmark (`make bench`): a large history, production settings, budgets.
+
+Steps, in one run:
+1. drop and recreate the PostgreSQL database of DATABASE_URL, migrate, build the history
+   (bench/history.py);
+2. in this process: count the SQL queries of every page for every role, time the PDF of the
+   largest session against WeasyPrint alone on the same HTML, check the ETag path;
+3. collectstatic into a temporary STATIC_ROOT, start gunicorn (2 sync workers, production
+   settings) on a free loopback port;
+4. load each endpoint for a few seconds (wrk, or the asyncio client), weigh the pages, measure
+   the workers' memory around 1,000 mixed requests;
+5. print the Markdown tables and the PASS/FAIL of each budget, write bench/results.json and the
+   table into bench/README.md.
+
+Every figure that depends on the machine is reported as a ratio to the baseline view
+(/healthz/: "ok", no database) measured in the same run.
+"""
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = BASE_DIR / "bench"
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from bench import history, loadgen  # noqa: E402
+
+KB = 1024
+QUERY_BUDGET = 15
+HTML_BUDGET = 30 * KB
+FIRST_VISIT_BUDGET = 120 * KB
+MEMORY_GROWTH_BUDGET = 0.10
+PDF_OVERHEAD_BUDGET = 0.20
+
+ROLES = ("secretariat", "coordinator", "partner")
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+def recreate_database(url):
+    import dj_database_url
+    import psycopg2
+
+    config = dj_database_url.parse(url)
+    if "postgresql" not in config["ENGINE"]:
+        raise SystemExit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url}")
+    name = config["NAME"]
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+
+def pages(built):
+    """The pages under budget: (key, label, path, role measured under load, throughput ratio)."""
+    largest = built["largest_session_pk"]
+    return [
+        ("dashboard", "Dashboard `/`", "/", "coordinator", 1 / 3),
+        ("session_list", "Session list `/sessions/`", "/sessions/", "coordinator", 1 / 3),
+        (
+            "session_page",
+            "Full page of the largest session",
+            f"/sessions/{largest}/",
+            "coordinator",
+            1 / 10,
+        ),
+        ("portal", "Partners' portal `/reports/`", "/reports/", "partner", 1 / 3),
+        ("search", "Search `/search/?q=`", "/search/?q=recommandation", "coordinator", 1 / 3),
+    ]
+
+
+def route_exists(path):
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(urlsplit(path).path)
+    except Resolver404:
+        return False
+    return True
+
+
+def pdf_path(session_pk):
+    return f"/reports/{session_pk}/minutes.pdf"
+
+
+def test_client(user=None):
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def count_queries(built, users):
+    """SQL queries of each page for each role, on the full history (in this process)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results = {}
+    paths = [(key, path) for key, _label, path, _role, _ratio in pages(built)]
+    paths.append(("session_page_draft", f"/sessions/{built['latest_session_pk']}/"))
+    paths.append(("pdf_download", pdf_path(built["largest_session_pk"])))
+    for key, path in paths:
+        if not route_exists(path):
+            results[key] = None
+            continue
+        results[key] = {}
+        for role in ROLES:
+            client = test_client(users[role])
+            client.get(path)  # warm caches that are meant to be warm
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            results[key][role] = {"status": response.status_code, "queries": len(captured)}
+    return results
+
+
+def check_pdf_download(built, users):
+    """The validated PDF: logged, served from the stored bytes, 304 without reading them."""
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path = pdf_path(built["largest_session_pk"])
+    result = {"route": route_exists(path)}
+    if not result["route"]:
+        return result
+    Download = apps.get_model("reports", "Download")
+    MinutesVersion = apps.get_model("reports", "MinutesVersion")
+    version = MinutesVersion.objects.get(
+        minutes__session_id=built["largest_session_pk"], validated_at__isnull=False
+    )
+    anonymous = test_client().get(path)
+    client = test_client(users["partner"])
+    before = Download.objects.count()
+    response = client.get(path)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    result.update(
+        anonymous_status=anonymous.status_code,
+        status=response.status_code,
+        etag=response.get("ETag"),
+        served_sha256=hashlib.sha256(body).hexdigest(),
+        stored_sha256=version.sha256,
+        logged=Download.objects.count() - before,
+        size=len(body),
+    )
+    with CaptureQueriesContext(connection) as captured:
+        conditional = client.get(path, HTTP_IF_NONE_MATCH=response.get("ETag") or '"none"')
+    pdf_column = re.compile(r'"reports_minutesversion"\."pdf"')
+    result.update(
+        conditional_status=conditional.status_code,
+        conditional_reads_pdf=any(pdf_column.search(q["sql"]) for q in captured.captured_queries),
+        conditional_queries=len(captured),
+    )
+    return result
+
+
+# -- the PDF ------------------------------------------------------------------------------------
+
+
+class WeasyPrintSpy:
+    """Records what the project gives WeasyPrint, to give the same straight to WeasyPrint."""
+
+    def __init__(self):
+        import weasyprint
+
+        self.weasyprint = weasyprint
+        self.original = weasyprint.HTML
+        self.calls = []
+
+    def __enter__(self):
+        spy = self
+        original = self.original
+
+        class RecordingHTML(original):
+            def __init__(self, *args, **kwargs):
+                spy.calls.append({"args": args, "kwargs": kwargs, "write_pdf": None})
+                super().__init__(*args, **kwargs)
+
+            def write_pdf(self, *args, **kwargs):
+                spy.calls[-1]["write_pdf"] = (args, kwargs)
+                return super().write_pdf(*args, **kwargs)
+
+        self.weasyprint.HTML = RecordingHTML
+        return self
+
+    def __exit__(self, *exc):
+        self.weasyprint.HTML = self.original
+
+
+def time_pdf(built, repeat):
+    """Best-of-`repeat` times of render_minutes_pdf (the PDF of record of the largest session)
+    and of WeasyPrint alone given the same HTML, base URL, URL fetcher and options."""
+    import inspect
+
+    from reports.models import Minutes, MinutesVersion
+    from reports.pdf import render_minutes_pdf
+
+    def render():
+        minutes = Minutes.objects.get(session_id=built["largest_session_pk"])
+        if "record" in inspect.signature(render_minutes_pdf).parameters:
+            version = MinutesVersion.objects.get(minutes=minutes, number=minutes.version)
+            return render_minutes_pdf(minutes, record=True, version=version)
+        return render_minutes_pdf(minutes)
+
+    with WeasyPrintSpy() as spy:
+        pdf = render()
+    calls = spy.calls
+    project_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        render()
+        project_times.append(time.perf_counter() - started)
+    weasyprint_times = []
+    import weasyprint
+
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for call in calls:
+            document = weasyprint.HTML(*call["args"], **call["kwargs"])
+            if call["write_pdf"] is not None:
+                args, kwargs = call["write_pdf"]
+                document.write_pdf(*args, **kwargs)
+        weasyprint_times.append(time.perf_counter() - started)
+    project, alone = min(project_times), min(weasyprint_times)
+    return {
+        "pdf": pdf,
+        "size": len(pdf),
+        "weasyprint_calls": len(calls),
+        "write_pdf_calls": sum(1 for call in calls if call["write_pdf"] is not None),
+        "project_s": project,
+        "weasyprint_s": alone,
+        "overhead": project / alone - 1 if alone else None,
+        "repeat": repeat,
+    }
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port, workers, log_path):
+    command = [
+        str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+        "ctn.wsgi:application",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--backlog",
+        "256",
+        "--log-level",
+        "warning",
+    ]
+    if not Path(command[0]).exists():
+        command[0] = shutil.which("gunicorn") or "gunicorn"
+    log_file = open(log_path, "w")  # noqa: SIM115 - closed in stop_gunicorn
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, stdout=log_file, stderr=subprocess.STDOUT, env=os.environ.copy()
+    )
+    process.log_file = log_file
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log_path}")
+        try:
+            status, _headers, _body = fetch(port, "/healthz/")
+            if status == 200 and len(worker_pids(process.pid)) == workers:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_gunicorn(process)
+    raise SystemExit(f"gunicorn did not answer on port {port}; see {log_path}")
+
+
+def stop_gunicorn(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    process.log_file.close()
+
+
+def worker_pids(master_pid):
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    try:
+        return [int(pid) for pid in children.read_text().split()]
+    except OSError:
+        return []
+
+
+def memory_kb(pid):
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in {"VmRSS", "VmHWM"}:
+            values[name] = int(value.split()[0])
+    return values
+
+
+def fetch(port, path, headers=None, method="GET"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+# -- page weight --------------------------------------------------------------------------------
+
+
+class AssetParser(HTMLParser):
+    """The resources a browser fetches for a page, and any that points to another host."""
+
+    def __init__(self):
+        super().__init__()
+        self.assets = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("href"):
+            rel = (attrs.get("rel") or "").lower()
+            if any(word in rel for word in ("stylesheet", "icon", "preload", "modulepreload")):
+                self.assets.append(attrs["href"])
+        elif tag in {"script", "img", "iframe", "source", "audio", "video", "embed"}:
+            if attrs.get("src"):
+                self.assets.append(attrs["src"])
+        elif tag == "form" and attrs.get("action", "").startswith(("http:", "https:", "//")):
+            self.assets.append(attrs["action"])
+
+
+CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+CSS_IMPORT = re.compile(r"@import\s+['\"]([^'\"]+)['\"]")
+
+
+def is_other_host(url):
+    parts = urlsplit(url)
+    return bool(parts.netloc) and parts.hostname not in {"127.0.0.1", "localhost"}
+
+
+def wire_size(body, headers):
+    """Bytes on the wire; HTML that the app does not compress is counted gzipped (level 6),
+    as the reverse proxy in front of it sends it."""
+    if headers.get("Content-Encoding"):
+        return len(body), headers["Content-Encoding"]
+    return len(gzip.compress(body, 6)), "gzip -6 (proxy)"
+
+
+def weigh_page(port, path, cookie):
+    encoding = {"Accept-Encoding": "br, gzip"}
+    status, headers, body = fetch(
+        port, path, {**encoding, **({"Cookie": cookie} if cookie else {})}
+    )
+    html_size, html_encoding = wire_size(body, headers)
+    raw_status, _raw_headers, raw = fetch(
+        port, path, {"Cookie": cookie} if cookie else {}
+    )  # uncompressed, to parse
+    parser = AssetParser()
+    parser.feed(raw.decode("utf-8", "replace"))
+    other_hosts = [url for url in parser.assets if is_other_host(url)]
+    seen, queue, assets = set(), [urljoin(path, url) for url in parser.assets], []
+    while queue:
+        url = queue.pop(0)
+        if url in seen or url.startswith("data:"):
+            continue
+        seen.add(url)
+        if is_other_host(url):
+            other_hosts.append(url)
+            continue
+        asset_status, asset_headers, asset_body = fetch(port, urlsplit(url).path, encoding)
+        size = len(asset_body)
+        assets.append(
+            {
+                "url": url,
+                "status": asset_status,
+                "bytes": size,
+                "encoding": asset_headers.get("Content-Encoding", ""),
+            }
+        )
+        if asset_headers.get("Content-Type", "").startswith("text/css") and asset_status == 200:
+            _s, _h, css = fetch(port, urlsplit(url).path)
+            text = css.decode("utf-8", "replace")
+            for found in CSS_URL.findall(text) + CSS_IMPORT.findall(text):
+                if not found.startswith("data:"):
+                    queue.append(urljoin(url, found))
+    return {
+        "status": status,
+        "raw_status": raw_status,
+        "html_bytes": html_size,
+        "html_raw_bytes": len(raw),
+        "html_encoding": html_encoding,
+        "assets": assets,
+        "first_visit_bytes": html_size + sum(asset["bytes"] for asset in assets),
+        "other_hosts": sorted(set(other_hosts)),
+    }
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def mixed_requests(port, plan, threads=4):
+    """Send the (path, cookie) plan over `threads` connections; returns the statuses seen."""
+    statuses = {}
+    lock = threading.Lock()
+    index = iter(range(len(plan)))
+
+    def worker():
+        while True:
+            with lock:
+                position = next(index, None)
+            if position is None:
+                return
+            path, cookie = plan[position]
+            try:
+                status, _h, _b = fetch(port, path, {"Cookie": cookie})
+            except OSError:
+                status = "error"
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return statuses
+
+
+def preview_path(built):
+    """The route that renders the PDF on request (a draft's preview), if the project has one."""
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("reports:preview", "reports:preview_pdf", "reports:minutes_preview"):
+        with contextlib.suppress(NoReverseMatch):
+            return reverse(name, args=[built["latest_session_pk"] - 1])
+    return None
+
+
+def memory_plan(built, cookies, count, renders):
+    largest = built["largest_session_pk"]
+    rotation = [
+        ("/", "coordinator"),
+        ("/sessions/", "coordinator"),
+        (None, "coordinator"),  # a session page, a different one each time
+        ("/reports/", "partner"),
+        (pdf_path(largest), "partner"),
+        ("/", "partner"),
+        ("/", "secretariat"),
+        ("/healthz/", "partner"),
+    ]
+    first, last = built["first_session_pk"], built["latest_session_pk"]
+    plan = []
+    for position in range(count):
+        path, role = rotation[position % len(rotation)]
+        if path is None:
+            path = f"/sessions/{first + (position * 37) % (last - first + 1)}/"
+        plan.append((path, cookies[role]))
+    preview = preview_path(built)
+    if preview and renders:
+        step = count // renders
+        for k in range(renders):
+            plan[k * step] = (preview, cookies["coordinator"])
+    return plan, preview
+
+
+def measure_memory(port, master_pid, built, cookies, count, renders):
+    plan, preview = memory_plan(built, cookies, count, renders)
+    # Warm-up: every worker renders PDFs (WeasyPrint's import and fonts are its largest
+    # one-off cost; concurrent requests land on different sync workers), then a mixed round.
+    workers = len(worker_pids(master_pid))
+    if preview and renders:
+        for _ in range(2):
+            mixed_requests(port, [(preview, cookies["coordinator"])] * workers, threads=workers)
+    warmup, _ = memory_plan(built, cookies, max(200, count // 5), 0)
+    mixed_requests(port, warmup)
+    before = {pid: memory_kb(pid) for pid in worker_pids(master_pid)}
+    started = time.perf_counter()
+    statuses = mixed_requests(port, plan)
+    seconds = time.perf_counter() - started
+    after = {pid: memory_kb(pid) for pid in worker_pids(master_pid)}
+    workers = []
+    for pid in sorted(set(before) | set(after)):
+        b, a = before.get(pid), after.get(pid)
+        workers.append(
+            {
+                "pid": pid,
+                "rss_before_kb": b and b["VmRSS"],
+                "rss_after_kb": a and a["VmRSS"],
+                "peak_kb": a and a["VmHWM"],
+                "peak_before_kb": b and b["VmHWM"],
+                "growth": (a["VmRSS"] / b["VmRSS"] - 1) if a and b else None,
+                "peak_growth": (a["VmHWM"] / b["VmHWM"] - 1) if a and b else None,
+            }
+        )
+    return {
+        "requests": len(plan),
+        "pdf_renders": sum(1 for path, _ in plan if path == preview) if preview else 0,
+        "preview_route": preview,
+        "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
+        "seconds": round(seconds, 1),
+        "workers": workers,
+        "replaced_workers": sorted(set(before) ^ set(after)),
+    }
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def ratio(value, reference):
+    return value / reference if reference else None
+
+
+def fmt_ratio(value):
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def fmt_kb(value):
+    return "n/a" if value is None else f"{value / KB:.1f} KB"
+
+
+def fmt_mb(kilobytes):
+    return "n/a" if kilobytes is None else f"{kilobytes / 1024:.1f} MB"
+
+
+def build_budgets(results):
+    budgets = []
+
+    def add(name, passed, detail):
+        budgets.append({"budget": name, "result": "PASS" if passed else "FAIL", "detail": detail})
+
+    loads = results["load"]
+    baseline = loads["baseline"]["rps"]
+    for key, label, _path, _role, minimum in results["pages"]:
+        load = loads.get(key)
+        if load is None:
+            add(f"{label}: throughput ≥ {minimum:.2f} × baseline", False, "n/a (route missing)")
+            continue
+        value = ratio(load["rps"], baseline)
+        add(
+            f"{label}: throughput ≥ {minimum:.2f} × baseline",
+            load["errors"] == 0 and value is not None and value >= minimum,
+            f"{fmt_ratio(value)} × baseline ({load['errors']} errors)",
+        )
+    # queries
+    for key, by_role in results["queries"].items():
+        if by_role is None:
+            add(f"{key}: SQL queries ≤ {QUERY_BUDGET}", False, "n/a (route missing)")
+            continue
+        worst = max(item["queries"] for item in by_role.values())
+        detail = ", ".join(
+            f"{role} {item['queries']} ({item['status']})" for role, item in by_role.items()
+        )
+        add(f"{key}: SQL queries ≤ {QUERY_BUDGET} for every role", worst <= QUERY_BUDGET, detail)
+    # pdf download
+    pdf = results["pdf_download"]
+    download, static = loads.get("pdf_download"), loads.get("static_same_size")
+    if download and static:
+        value = ratio(download["rps"], static["rps"])
+        add(
+            "Validated PDF download: throughput ≥ 0.25 × static file of the same size",
+            download["errors"] == 0 and value >= 0.25,
+            f"{fmt_ratio(value)} × static",
+        )
+    else:
+        add("Validated PDF download: throughput ≥ 0.25 × static file", False, "n/a (route missing)")
+    if pdf.get("route"):
+        add(
+            "Validated PDF download: authenticated and logged",
+            pdf["anonymous_status"] != 200 and pdf["status"] == 200 and pdf["logged"] == 1,
+            f"anonymous {pdf['anonymous_status']}, partner {pdf['status']}, "
+            f"{pdf['logged']} download row(s) written",
+        )
+        add(
+            "ETag / If-None-Match answered 304 without reading the PDF",
+            bool(pdf["etag"])
+            and pdf["conditional_status"] == 304
+            and not pdf["conditional_reads_pdf"]
+            and loads.get("pdf_304", {}).get("errors", 1) == 0,
+            f"ETag {'present' if pdf['etag'] else 'missing'}, status {pdf['conditional_status']}, "
+            f"PDF column read: {'yes' if pdf['conditional_reads_pdf'] else 'no'}",
+        )
+    else:
+        add(
+            "ETag / If-None-Match answered 304 without reading the PDF",
+            False,
+            "n/a (route missing)",
+        )
+    render = results.get("pdf_render")
+    if render:
+        add(
+            "PDF rendering: project overhead over WeasyPrint alone ≤ 20%",
+            render["overhead"] is not None and render["overhead"] <= PDF_OVERHEAD_BUDGET,
+            f"{render['overhead'] * 100:+.1f}% ({render['project_s']:.2f} s vs "
+            f"{render['weasyprint_s']:.2f} s, {render['write_pdf_calls']} write_pdf call(s))",
+        )
+        served_stored = pdf.get("route") and pdf["served_sha256"] == pdf["stored_sha256"]
+        fast = download and download["p95_ms"] / 1000 < render["project_s"] / 10
+        add(
+            "PDF rendered once per version, never on download",
+            bool(served_stored and fast),
+            "served bytes = stored PDF of record: "
+            f"{'yes' if served_stored else 'no'}; download p95 "
+            f"{download['p95_ms'] if download else float('nan'):.1f} ms vs render "
+            f"{render['project_s'] * 1000:.0f} ms",
+        )
+    else:
+        add("PDF rendering: project overhead ≤ 20%", False, "n/a (reports.pdf missing)")
+    # weight
+    weights = results["weight"]
+    if weights:
+        worst_html = max(weights.items(), key=lambda kv: kv[1]["html_bytes"])
+        add(
+            "Page weight: every page's HTML ≤ 30 KB compressed",
+            worst_html[1]["html_bytes"] <= HTML_BUDGET,
+            f"largest {worst_html[0]} {fmt_kb(worst_html[1]['html_bytes'])}",
+        )
+        worst_visit = max(weights.items(), key=lambda kv: kv[1]["first_visit_bytes"])
+        add(
+            "Page weight: first visit (HTML, CSS, JS, fonts) ≤ 120 KB compressed",
+            worst_visit[1]["first_visit_bytes"] <= FIRST_VISIT_BUDGET,
+            f"largest {worst_visit[0]} {fmt_kb(worst_visit[1]['first_visit_bytes'])}",
+        )
+        others = sorted({url for weight in weights.values() for url in weight["other_hosts"]})
+        add("No request to another host", not others, ", ".join(others) or "none")
+    memory = results["memory"]
+    growths = [w["growth"] for w in memory["workers"] if w["growth"] is not None]
+    peak_growths = [w["peak_growth"] for w in memory["workers"] if w["peak_growth"] is not None]
+    worst = max(growths + peak_growths) if growths else None
+    add(
+        "Worker memory grows ≤ 10% over 1,000 mixed requests",
+        worst is not None and worst <= MEMORY_GROWTH_BUDGET and not memory["replaced_workers"],
+        f"worst growth {worst * 100:+.1f}% (RSS and peak), {memory['pdf_renders']} PDF renders"
+        if worst is not None
+        else "no worker measured",
+    )
+    return budgets
+
+
+def markdown(results):
+    lines = []
+    loads = results["load"]
+    baseline = loads["baseline"]
+    lines.append(
+        f"History: {results['built']['sessions']} sessions "
+        f"({results['built']['validated']} validated), "
+        f"{results['built']['agenda_items']} agenda items, "
+        f"{results['built']['interventions']} interventions, "
+        f"{results['built']['attendances']} attendances, "
+        f"{results['built']['recommendations']} recommendations, "
+        f"follow-ups: {results['built']['follow_ups'] or 'none (no FollowUp model)'}. "
+        f"Load: {results['load_tool']}, {results['seconds']} s per endpoint, "
+        f"{results['connections']} connections, gunicorn {results['workers']} sync workers."
+    )
+    lines.append("")
+    lines.append(
+        "| Endpoint | Role | Queries | Throughput × baseline | p50 × baseline | "
+        "p95 × baseline | Budget | Result |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|---|---|")
+    rows = [("baseline", 'Baseline `/healthz/` ("ok", no database)', "–", None)]
+    rows += [(key, label, role, minimum) for key, label, _p, role, minimum in results["pages"]]
+    rows += [
+        ("pdf_download", "Validated PDF download", "partner", None),
+        ("pdf_304", "Validated PDF, If-None-Match → 304", "partner", None),
+        ("static_same_size", "Static file of the PDF's size", "–", None),
+    ]
+    budget_by_key = {}
+    for budget in results["budgets"]:
+        budget_by_key.setdefault(budget["budget"], budget)
+    for key, label, role, minimum in rows:
+        load = loads.get(key)
+        queries = results["queries"].get(key) if key in results["queries"] else None
+        q = "–"
+        if queries:
+            q = str(max(item["queries"] for item in queries.values()))
+        if load is None:
+            lines.append(f"| {label} | {role} | {q} | n/a (route missing) | | | | FAIL |")
+            continue
+        if minimum is not None:
+            value = ratio(load["rps"], baseline["rps"])
+            budget = f"≥ {minimum:.2f}"
+            passed = value is not None and value >= minimum and load["errors"] == 0
+            result = "PASS" if passed else "FAIL"
+        elif key == "pdf_download":
+            static = loads.get("static_same_size")
+            value = ratio(load["rps"], static["rps"]) if static else None
+            budget = f"≥ 0.25 × static ({fmt_ratio(value)})"
+            result = "PASS" if value is not None and value >= 0.25 else "FAIL"
+        else:
+            budget, result = "–", ""
+        lines.append(
+            f"| {label} | {role} | {q} | {fmt_ratio(ratio(load['rps'], baseline['rps']))} | "
+            f"{fmt_ratio(ratio(load['p50_ms'], baseline['p50_ms']))} | "
+            f"{fmt_ratio(ratio(load['p95_ms'], baseline['p95_ms']))} | {budget} | {result} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Baseline in this run: {baseline['rps']:.0f} requests/s, p50 {baseline['p50_ms']:.2f} ms, "
+        f"p95 {baseline['p95_ms']:.2f} ms (absolute figures vary from machine to machine)."
+    )
+    render = results.get("pdf_render")
+    if render:
+        lines.append("")
+        lines.append(
+            f"PDF of the largest session ({fmt_kb(render['size'])}): project "
+            f"{render['project_s']:.2f} s, WeasyPrint alone on the same HTML "
+            f"{render['weasyprint_s']:.2f} s, "
+            f"ratio {render['project_s'] / render['weasyprint_s']:.2f} "
+            f"(best of {render['repeat']})."
+        )
+    if results["weight"]:
+        lines.append("")
+        lines.append("| Page | HTML (compressed) | First visit (HTML+CSS+JS+fonts) | Other hosts |")
+        lines.append("|---|---:|---:|---|")
+        for name, weight in results["weight"].items():
+            lines.append(
+                f"| {name} | {fmt_kb(weight['html_bytes'])} | "
+                f"{fmt_kb(weight['first_visit_bytes'])} | {len(weight['other_hosts'])} |"
+            )
+    memory = results["memory"]
+    lines.append("")
+    lines.append("| Worker | RSS after warm-up | RSS after | Peak (VmHWM) | Growth |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for number, worker in enumerate(memory["workers"], start=1):
+        lines.append(
+            f"| {number} | {fmt_mb(worker['rss_before_kb'])} | "
+            f"{fmt_mb(worker['rss_after_kb'])} | {fmt_mb(worker['peak_kb'])} | "
+            f"{fmt_ratio(worker['growth'] and worker['growth'] * 100)}% |"
+        )
+    lines.append(
+        f"({memory['requests']} mixed requests with {memory['pdf_renders']} PDF renders, "
+        f"statuses {memory['statuses']})"
+    )
+    lines.append("")
+    lines.append("| Budget | Measured | Result |")
+    lines.append("|---|---|---|")
+    for budget in results["budgets"]:
+        lines.append(f"| {budget['budget']} | {budget['detail']} | {budget['result']} |")
+    passed = sum(1 for b in results["budgets"] if b["result"] == "PASS")
+    failed = len(results["budgets"]) - passed
+    lines.append("")
+    lines.append(f"BUDGETS: {passed} PASS, {failed} FAIL")
+    return "\n".join(lines)
+
+
+def update_readme(table):
+    readme = BENCH_DIR / "README.md"
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    if not readme.exists():
+        return
+    text = readme.read_text()
+    if start not in text or end not in text:
+        return
+    before, rest = text.split(start, 1)
+    _old, after = rest.split(end, 1)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    readme.write_text(f"{before}{start}\nLatest run: {stamp}.\n\n{table}\n{end}{after}")
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-requests", type=int, default=1000)
+    parser.add_argument("--memory-renders", type=int, default=10)
+    parser.add_argument("--pdf-repeat", type=int, default=3)
+    parser.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    started = time.perf_counter()
+    work_dir = Path(tempfile.mkdtemp(prefix="ctn-bench-"))
+    os.environ.setdefault("BENCH_STATIC_ROOT", str(work_dir / "static"))
+    log(f"database {os.environ['DATABASE_URL']}: drop and create")
+    recreate_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connections
+
+    assert not settings.DEBUG, "the benchmark runs with production settings (DEBUG off)"
+    log("migrate")
+    call_command("migrate", verbosity=0, interactive=False)
+    log("collectstatic (WhiteNoise compressed manifest) into a temporary STATIC_ROOT")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    log(f"build the history ({args.sessions} sessions)")
+    t0 = time.perf_counter()
+    built = history.build_history(sessions=args.sessions)
+    built["build_seconds"] = round(time.perf_counter() - t0, 1)
+    log(
+        f"history built in {built['build_seconds']} s; "
+        f"largest session pk {built['largest_session_pk']}"
+    )
+    users = {role: get_user_model().objects.get(pk=pk) for role, pk in built["users"].items()}
+
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "built": built,
+        "workers": args.workers,
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "load_tool": "wrk" if loadgen.have_wrk() else "python asyncio client",
+        "pages": pages(built),
+    }
+    try:
+        import reports.pdf  # noqa: F401
+
+        has_pdf = True
+    except ImportError:
+        has_pdf = False
+    pdf_bytes = None
+    if has_pdf and built["versions"]:
+        from reports.models import MinutesVersion
+
+        pdf_bytes = bytes(
+            MinutesVersion.objects.get(minutes__session_id=built["largest_session_pk"]).pdf
+        )
+        log(f"time the PDF (best of {args.pdf_repeat}) against WeasyPrint alone")
+        render = time_pdf(built, args.pdf_repeat)
+        render.pop("pdf")
+        results["pdf_render"] = render
+    log("count queries of every page for every role")
+    results["queries"] = count_queries(built, users)
+    results["pdf_download"] = check_pdf_download(built, users) if built["versions"] else {}
+
+    static_name = "bench-same-size-as-pdf.pdf"
+    same_size = pdf_bytes or os.urandom(200 * KB)
+    (Path(settings.STATIC_ROOT) / static_name).write_bytes(same_size)
+
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    cookies = {}
+    for role, user in users.items():
+        session = store()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.save()
+        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    pdf_etag = results["pdf_download"].get("etag")
+    connections.close_all()
+
+    port = free_port()
+    log(f"gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
+    server = start_gunicorn(port, args.workers, work_dir / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        endpoints = [("baseline", "/healthz/", None, 200)]
+        for key, _label, path, role, _minimum in results["pages"]:
+            endpoints.append((key, path, role, 200))
+        if results["pdf_download"].get("route"):
+            path = pdf_path(built["largest_session_pk"])
+            endpoints.append(("pdf_download", path, "partner", 200))
+            endpoints.append(("pdf_304", path, "partner", 304))
+        endpoints.append(
+            ("static_same_size", f"/{settings.STATIC_URL.strip('/')}/{static_name}", None, 200)
+        )
+        results["load"] = {}
+        for key, path, role, expected in endpoints:
+            if not route_exists(path) and key != "static_same_size":
+                log(f"{key}: n/a (route missing: {path})")
+                continue
+            headers = {"Cookie": cookies[role]} if role else {}
+            if key == "pdf_304":
+                headers["If-None-Match"] = pdf_etag or '"none"'
+            status, _h, _b = fetch(port, path, headers)
+            if status != expected:
+                log(f"{key}: {path} answered {status}, expected {expected}: not measured")
+                results["load"][key] = {
+                    "rps": 0.0,
+                    "p50_ms": 0,
+                    "p95_ms": 0,
+                    "errors": 1,
+                    "status": status,
+                }
+                continue
+            loadgen.measure(base + path, seconds=1, connections=args.connections, headers=headers)
+            measured = loadgen.measure(
+                base + path, seconds=args.seconds, connections=args.connections, headers=headers
+            )
+            results["load"][key] = measured
+            log(
+                f"{key}: {measured['rps']:.0f} req/s, p50 {measured['p50_ms']:.1f} ms, "
+                f"p95 {measured['p95_ms']:.1f} ms, {measured['errors']} errors"
+            )
+        log("page weight")
+        results["weight"] = {}
+        weigh = [("login (anonymous)", "/accounts/login/", None)]
+        weigh += [(key, path, role) for key, _l, path, role, _m in results["pages"]]
+        for name, path, role in weigh:
+            if not route_exists(path):
+                continue
+            results["weight"][name] = weigh_page(port, path, cookies.get(role) if role else None)
+        log(f"memory: {args.memory_requests} mixed requests")
+        results["memory"] = measure_memory(
+            port, server.pid, built, cookies, args.memory_requests, args.memory_renders
+        )
+    finally:
+        stop_gunicorn(server)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+    results["budgets"] = build_budgets(results)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    table = markdown(results)
+    print()
+    print(table)
+    print()
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if not args.no_readme:
+        update_readme(table)
+    log(f"done in {results['total_seconds']} s; bench/results.json written")
+
+
+if __name__ == "__main__":
+    main()
