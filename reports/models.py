@@ -1,6 +1,50 @@
+"""The compte rendu of a session, its validated versions (the PDFs of record) and their logs.
+
+Workflow (reports/services.py changes these rows, nothing else does):
+
+    draft --submit--> submitted --validate--> validated --open_erratum--> draft (next version)
+                      submitted --return_to_draft--> draft
+                      submitted --postpone--> submitted
+
+The PDF of record of each validated version is kept in the database (MinutesVersion.pdf), so a
+database backup carries it along with the record it belongs to.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import override, pgettext, pgettext_lazy
+
+from ctn.roles import Role, can_edit, has_role
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple
+    target: str
+    roles: tuple
+    reason_required: bool = False
+
+
+class MinutesQuerySet(models.QuerySet):
+    def published(self):
+        """Minutes with at least one validated version: what partners may see and download."""
+        return self.filter(
+            models.Exists(
+                MinutesVersion.objects.filter(
+                    minutes=models.OuterRef("pk"), validated_at__isnull=False
+                )
+            )
+        )
+
+    def visible_to(self, user):
+        """Editors see every compte rendu; everyone else only those with a validated version."""
+        return self if can_edit(user) else self.published()
 
 
 class Minutes(models.Model):
@@ -11,6 +55,28 @@ class Minutes(models.Model):
         SUBMITTED = "submitted", pgettext_lazy("minutes status", "submitted")
         VALIDATED = "validated", pgettext_lazy("minutes status", "validated")
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", pgettext_lazy("minutes action", "submitted for validation")
+        VALIDATE = "validate", pgettext_lazy("minutes action", "validated")
+        POSTPONE = "postpone", pgettext_lazy("minutes action", "validation postponed")
+        RETURN = "return", pgettext_lazy("minutes action", "returned to draft")
+        ERRATUM = "erratum", pgettext_lazy("minutes action", "erratum opened")
+
+    # The allowed transitions, as data: views, templates and services all ask `can()`.
+    TRANSITIONS = {
+        Action.SUBMIT: Transition(
+            (Status.DRAFT,), Status.SUBMITTED, (Role.SECRETARIAT, Role.COORDINATOR)
+        ),
+        Action.VALIDATE: Transition((Status.SUBMITTED,), Status.VALIDATED, (Role.COORDINATOR,)),
+        Action.POSTPONE: Transition((Status.SUBMITTED,), Status.SUBMITTED, (Role.COORDINATOR,)),
+        Action.RETURN: Transition(
+            (Status.SUBMITTED,), Status.DRAFT, (Role.COORDINATOR,), reason_required=True
+        ),
+        Action.ERRATUM: Transition(
+            (Status.VALIDATED,), Status.DRAFT, (Role.COORDINATOR,), reason_required=True
+        ),
+    }
+
     session = models.OneToOneField(
         "ctn_sessions.Session",
         verbose_name=_("session"),
@@ -20,12 +86,257 @@ class Minutes(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
+    version = models.PositiveSmallIntegerField(
+        _("version"), default=1, help_text=_("The version being drafted or last validated.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MinutesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("minutes")
         verbose_name_plural = _("minutes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="minutes_version_positive",
+                violation_error_message=_("The version must be at least 1."),
+            ),
+        ]
 
     def __str__(self):
         return _("Minutes of the %(session)s") % {"session": self.session}
+
+    def get_absolute_url(self):
+        return reverse("reports:detail", args=[self.session_id])
+
+    # -- workflow rules, shared by services, views and templates --------------------------------
+
+    def can(self, action, user):
+        transition = self.TRANSITIONS[action]
+        return self.status in transition.sources and has_role(user, *transition.roles)
+
+    def can_submit(self, user):
+        return self.can(self.Action.SUBMIT, user)
+
+    def can_validate(self, user):
+        return self.can(self.Action.VALIDATE, user)
+
+    def can_return(self, user):
+        return self.can(self.Action.RETURN, user)
+
+    def can_open_erratum(self, user):
+        return self.can(self.Action.ERRATUM, user)
+
+    def allowed_actions(self, user):
+        """The names of the actions this user may take now, e.g. {"validate", "return"}."""
+        return {str(action) for action in self.TRANSITIONS if self.can(action, user)}
+
+    @property
+    def is_validated(self):
+        return self.status == self.Status.VALIDATED
+
+
+class MinutesVersionQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(validated_at__isnull=False)
+
+    def without_pdf(self):
+        """Every column but the PDF bytes: lists, ETag checks."""
+        return self.defer("pdf")
+
+
+class MinutesVersion(models.Model):
+    """One version of a compte rendu. Validation fills in its frozen PDF of record.
+
+    Version 1 is created at the first validation; an erratum creates the next version (still
+    to validate) with its reason, and marks the previous one superseded.
+    """
+
+    class Outcome(models.TextChoices):
+        VALIDATED = "validated", pgettext_lazy("validation outcome", "validated")
+        VALIDATED_WITH_AMENDMENTS = (
+            "amended",
+            pgettext_lazy("validation outcome", "validated subject to amendments"),
+        )
+        POSTPONED = "postponed", pgettext_lazy("validation outcome", "postponed")
+
+    minutes = models.ForeignKey(
+        Minutes, verbose_name=_("minutes"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    pdf = models.BinaryField(_("PDF of record"), null=True, blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True, db_index=True)
+    content_sha256 = models.CharField(
+        _("SHA-256 of the content"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Printed in the PDF: the fingerprint of its text, before the mention."),
+    )
+    size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("validated by"),
+        on_delete=models.PROTECT,
+        related_name="validated_minutes",
+        null=True,
+        blank=True,
+    )
+    validated_during = models.ForeignKey(
+        "ctn_sessions.Session",
+        verbose_name=_("validated during"),
+        on_delete=models.PROTECT,
+        related_name="minutes_validated",
+        null=True,
+        blank=True,
+        help_text=_("The later session that validated them; empty for an extraordinary one."),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    amendments = models.TextField(_("amendments"), blank=True)
+    erratum_reason = models.TextField(_("reason for the erratum"), blank=True)
+    erratum_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("erratum opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MinutesVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["minutes", "-number"]
+        verbose_name = _("minutes version")
+        verbose_name_plural = _("minutes versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minutes", "number"],
+                name="minutes_version_number_unique",
+                violation_error_message=_("These minutes already have a version with this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(validated_at__isnull=True)
+                | (
+                    Q(pdf__isnull=False, size__isnull=False, validated_by__isnull=False)
+                    & ~Q(sha256="")
+                    & Q(outcome__in=["validated", "amended"])
+                ),
+                name="minutes_version_validated_has_its_pdf",
+                violation_error_message=_("A validated version needs its PDF and its validator."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(minutes)s, version %(number)s") % {
+            "minutes": self.minutes,
+            "number": self.number,
+        }
+
+    def get_absolute_url(self):
+        return reverse("reports:version_pdf", args=[self.minutes.session_id, self.number])
+
+    @property
+    def is_validated(self):
+        return self.validated_at is not None
+
+    @property
+    def is_superseded(self):
+        return self.superseded_at is not None
+
+    @property
+    def etag(self):
+        """A strong ETag: the SHA-256 of the bytes served."""
+        return f'"{self.sha256}"'
+
+    @property
+    def reference(self):
+        """The document's reference and file name: "CTN-18e-session-ordinaire-compte-rendu-v1".
+
+        The strict typographic ordinal ("18e") keeps the name plain ASCII whatever the setting.
+        """
+        session = self.minutes.session
+        with override("fr"):
+            kind = session.get_kind_display()
+            return "-".join(
+                [
+                    session.committee.acronym,
+                    "1re" if session.number == 1 else f"{session.number}e",
+                    slugify(pgettext("file name", "session")),
+                    slugify(kind),
+                    slugify(pgettext("file name", "minutes")),
+                    f"v{self.number}",
+                ]
+            )
+
+    @property
+    def filename(self):
+        return f"{self.reference}.pdf"
+
+
+class MinutesEvent(models.Model):
+    """The history of the minutes: who moved them from which state to which, when and why."""
+
+    minutes = models.ForeignKey(
+        Minutes, verbose_name=_("minutes"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Minutes.Action.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Minutes.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Minutes.Status.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="minutes_events",
+    )
+    at = models.DateTimeField(_("at"))
+    comment = models.TextField(_("comment"), blank=True)
+    during = models.ForeignKey(
+        "ctn_sessions.Session",
+        verbose_name=_("during the session"),
+        on_delete=models.PROTECT,
+        related_name="minutes_reviews",
+        null=True,
+        blank=True,
+        help_text=_("The session at which the minutes were examined, for a validation."),
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("minutes event")
+        verbose_name_plural = _("minutes history")
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class Download(models.Model):
+    """One download of a validated PDF: who, when, which version."""
+
+    version = models.ForeignKey(
+        MinutesVersion,
+        verbose_name=_("version"),
+        on_delete=models.PROTECT,
+        related_name="downloads",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="minutes_downloads",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+
+    def __str__(self):
+        return f"{self.user} – {self.version} ({self.at:%Y-%m-%d %H:%M})"

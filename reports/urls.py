@@ -6,4 +6,14 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.portal, name="portal"),
+    path("verify/", views.verify, name="verify"),
+    path("<int:session_pk>/", views.detail, name="detail"),
+    path("<int:session_pk>/preview.pdf", views.preview_pdf, name="preview_pdf"),
+    path("<int:session_pk>/submit/", views.submit, name="submit"),
+    path("<int:session_pk>/validate/", views.validate, name="validate"),
+    path("<int:session_pk>/return/", views.return_to_draft, name="return"),
+    path("<int:session_pk>/erratum/", views.open_erratum, name="erratum"),
+    path("<int:session_pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
+    path("<int:session_pk>/minutes-v<int:number>.pdf", views.version_pdf, name="version_pdf"),
+    path("<int:session_pk>/attendance.pdf", views.attendance_pdf, name="attendance_pdf"),
 ]

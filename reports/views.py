@@ -1,5 +1,327 @@
-from django.shortcuts import render
+"""The partners' portal, the minutes' page, its workflow actions and the PDFs.
+
+Every view starts with one accessor scoped to the user: a compte rendu a partner may not see is
+a 404; an action their role does not allow is a 403. Writes go through reports/services.py.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header, parse_etags
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ctn.roles import can_edit, has_role
+from reports import services
+from reports.forms import ReasonForm, ValidateForm, VerifyForm
+from reports.models import Minutes, MinutesEvent, MinutesVersion
+from reports.pdf import PdfRenderingError, render_attendance_sheet_pdf, render_minutes_pdf
+from sessions.models import Session
 
 
+def get_minutes_for_user(user, session_pk):
+    """The minutes of a session as this user may see them, or 404.
+
+    Editors see every session's minutes (an unsaved draft if none exist yet); everyone else
+    only minutes with at least one validated version.
+    """
+    if can_edit(user):
+        session = get_object_or_404(Session.objects.select_related("committee"), pk=session_pk)
+        try:
+            return session.minutes
+        except Minutes.DoesNotExist:
+            return Minutes(session=session)
+    return get_object_or_404(
+        Minutes.objects.published().select_related("session__committee"), session_id=session_pk
+    )
+
+
+def _require_editor(user):
+    if not can_edit(user):
+        raise PermissionDenied
+
+
+@require_GET
 def portal(request):
-    return render(request, "reports/portal.html", {})
+    user = request.user
+    editor = can_edit(user)
+    published = MinutesVersion.objects.filter(
+        minutes__session=OuterRef("pk"), validated_at__isnull=False
+    )
+    sessions = (
+        Session.objects.select_related("committee", "minutes")
+        .annotate(is_published=Exists(published))
+        .prefetch_related(
+            Prefetch(
+                "minutes__versions",
+                MinutesVersion.objects.validated().without_pdf().order_by("-number"),
+                to_attr="validated_versions",
+            )
+        )
+    )
+    if editor:
+        sessions = sessions.filter(Q(status=Session.Status.HELD) | Q(minutes__isnull=False))
+    else:
+        sessions = sessions.filter(is_published=True)
+    rows = []
+    for session in sessions:
+        minutes = getattr(session, "minutes", None)
+        versions = minutes.validated_versions if minutes else []
+        rows.append(
+            {
+                "session": session,
+                "minutes": minutes,
+                "status": minutes.get_status_display() if minutes else Minutes.Status.DRAFT.label,
+                "status_value": minutes.status if minutes else Minutes.Status.DRAFT,
+                "latest": versions[0] if versions else None,
+            }
+        )
+    return render(request, "reports/portal.html", {"rows": rows, "editor": editor})
+
+
+def _detail_context(request, minutes, **forms):
+    user = request.user
+    editor = can_edit(user)
+    allowed = minutes.allowed_actions(user)
+    context = {
+        "minutes": minutes,
+        "session": minutes.session,
+        "editor": editor,
+        "allowed": allowed,
+        "versions": [],
+        "events": [],
+        "reviews": [],
+    }
+    if minutes.pk:
+        versions = minutes.versions.without_pdf().select_related(
+            "validated_by", "validated_during__committee", "erratum_opened_by"
+        )
+        context["versions"] = [v for v in versions if editor or v.is_validated]
+        if editor:
+            context["events"] = minutes.events.select_related("actor", "during__committee")
+    if editor:
+        context["reviews"] = MinutesEvent.objects.filter(
+            during_id=minutes.session_id,
+            action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE],
+        ).select_related("minutes__session__committee", "actor")
+    if "validate" in allowed:
+        context["validate_form"] = forms.get("validate_form") or ValidateForm(minutes=minutes)
+    if "return" in allowed:
+        context["return_form"] = forms.get("return_form") or ReasonForm(action="return")
+    if "erratum" in allowed:
+        context["erratum_form"] = forms.get("erratum_form") or ReasonForm(action="erratum")
+    return context
+
+
+@require_GET
+def detail(request, session_pk):
+    minutes = get_minutes_for_user(request.user, session_pk)
+    return render(request, "reports/minutes_detail.html", _detail_context(request, minutes))
+
+
+def _minutes_for_action(request, session_pk, action):
+    """The minutes for a workflow action: 404 if unseen, 403 if the role may not do it."""
+    minutes = get_minutes_for_user(request.user, session_pk)
+    if not has_role(request.user, *Minutes.TRANSITIONS[action].roles):
+        raise PermissionDenied
+    if minutes.pk is None:
+        minutes = services.minutes_for(minutes.session)
+    return minutes
+
+
+def _refused(request, minutes, error):
+    messages.error(request, error.message)
+    return redirect(minutes.get_absolute_url())
+
+
+@require_POST
+def submit(request, session_pk):
+    minutes = _minutes_for_action(request, session_pk, Minutes.Action.SUBMIT)
+    try:
+        services.submit(minutes, request.user)
+    except services.MinutesError as error:
+        return _refused(request, minutes, error)
+    messages.success(request, _("The minutes were submitted to the coordinator for validation."))
+    return redirect(minutes.get_absolute_url())
+
+
+@require_POST
+def validate(request, session_pk):
+    minutes = _minutes_for_action(request, session_pk, Minutes.Action.VALIDATE)
+    form = ValidateForm(request.POST, minutes=minutes)
+    if not form.is_valid():
+        context = _detail_context(request, minutes, validate_form=form)
+        return render(request, "reports/minutes_detail.html", context, status=400)
+    outcome = form.cleaned_data["outcome"]
+    try:
+        version = services.validate(
+            minutes,
+            request.user,
+            outcome=outcome,
+            validated_during=form.cleaned_data["validated_during"],
+            amendments=form.cleaned_data["amendments"],
+        )
+    except services.MinutesError as error:
+        # Nothing changed: show the page again with what the coordinator typed.
+        messages.error(request, error.message)
+        context = _detail_context(request, minutes, validate_form=form)
+        return render(request, "reports/minutes_detail.html", context)
+    if version is None:
+        messages.warning(request, _("The postponement of the validation was recorded."))
+    else:
+        messages.success(
+            request,
+            _("The minutes are validated: version %(number)s is now the record.")
+            % {"number": version.number},
+        )
+    return redirect(minutes.get_absolute_url())
+
+
+def _reason_action(request, session_pk, action, service, done_message):
+    minutes = _minutes_for_action(request, session_pk, action)
+    form = ReasonForm(request.POST, action=str(action))
+    if not form.is_valid():
+        context = _detail_context(request, minutes, **{f"{action}_form": form})
+        return render(request, "reports/minutes_detail.html", context, status=400)
+    try:
+        service(minutes, request.user, form.cleaned_data["reason"])
+    except services.MinutesError as error:
+        return _refused(request, minutes, error)
+    messages.success(request, done_message)
+    return redirect(minutes.get_absolute_url())
+
+
+@require_POST
+def return_to_draft(request, session_pk):
+    return _reason_action(
+        request,
+        session_pk,
+        Minutes.Action.RETURN,
+        services.return_to_draft,
+        _("The minutes were returned to the secretariat."),
+    )
+
+
+@require_POST
+def open_erratum(request, session_pk):
+    return _reason_action(
+        request,
+        session_pk,
+        Minutes.Action.ERRATUM,
+        services.open_erratum,
+        _("An erratum is open: the session can be corrected, then the new version validated."),
+    )
+
+
+def _pdf_response(pdf, filename, *, attachment):
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Length"] = str(len(pdf))
+    return response
+
+
+def _serve_version(request, minutes, version):
+    """A validated PDF with a strong ETag; 304 without reading the bytes when it matches."""
+    etags = parse_etags(request.headers.get("If-None-Match", ""))
+    if version.etag in etags or "*" in etags:
+        response = HttpResponseNotModified()
+        response["ETag"] = version.etag
+        return response
+    pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
+    services.log_download(version, request.user)
+    version.minutes = minutes  # for the file name, without querying the session again
+    response = _pdf_response(pdf, version.filename, attachment=True)
+    response["ETag"] = version.etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+def minutes_pdf(request, session_pk):
+    minutes = get_minutes_for_user(request.user, session_pk)
+    version = (
+        MinutesVersion.objects.validated()
+        .without_pdf()
+        .filter(minutes_id=minutes.pk)
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return _serve_version(request, minutes, version)
+
+
+@require_GET
+def version_pdf(request, session_pk, number):
+    minutes = get_minutes_for_user(request.user, session_pk)
+    version = get_object_or_404(
+        MinutesVersion.objects.validated().without_pdf(), minutes_id=minutes.pk, number=number
+    )
+    return _serve_version(request, minutes, version)
+
+
+@require_GET
+def preview_pdf(request, session_pk):
+    minutes = get_minutes_for_user(request.user, session_pk)
+    _require_editor(request.user)
+    try:
+        pdf = render_minutes_pdf(minutes, record=False)
+    except PdfRenderingError:
+        messages.error(request, _("The preview could not be produced. Tell the administrator."))
+        return redirect("reports:detail", session_pk=session_pk)
+    session = minutes.session
+    suffix = _("draft-minutes")
+    filename = f"{session.committee.acronym}-{session.number}-{suffix}.pdf"
+    response = _pdf_response(pdf, filename, attachment=False)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def attendance_pdf(request, session_pk):
+    minutes = get_minutes_for_user(request.user, session_pk)
+    _require_editor(request.user)
+    session = minutes.session
+    try:
+        pdf = render_attendance_sheet_pdf(session)
+    except PdfRenderingError:
+        messages.error(request, _("The attendance sheet could not be produced."))
+        return redirect("reports:detail", session_pk=session_pk)
+    suffix = _("attendance-sheet")
+    filename = f"{session.committee.acronym}-{session.number}-{suffix}.pdf"
+    response = _pdf_response(pdf, filename, attachment=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Anyone holding a PDF (or its printed fingerprint) checks it is an authentic version."""
+    digest = None
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+    elif "sha256" in request.GET:
+        form = VerifyForm(request.GET)
+    else:
+        form = VerifyForm()
+    if form.is_bound and form.is_valid():
+        digest = form.digest()
+    matches = []
+    if digest:
+        matches = list(
+            MinutesVersion.objects.validated()
+            .without_pdf()
+            .filter(Q(sha256=digest) | Q(content_sha256=digest))
+            .select_related("minutes__session__committee", "validated_by", "validated_during")
+        )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(
+        request,
+        "reports/verify.html",
+        {"form": form, "digest": digest, "matches": matches, "checked": digest is not None},
+        status=status,
+    )

@@ -226,5 +226,8 @@ class FrozenSessionAdminMixin:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         frozen = [obj for obj in objs if self._is_frozen(obj)]
         if frozen:
+            if super().has_delete_permission(request):
+                # The refusal comes from the freeze, not from the user's permissions: say so.
+                perms_needed = set(perms_needed) - {str(self.opts.verbose_name)}
             protected = [*protected, *(f"{obj} – {SessionFrozen().message}" for obj in frozen)]
         return deleted, model_count, perms_needed, protected

@@ -1,0 +1,212 @@
+"""The printed documents of a session: the compte rendu and the attendance sheet.
+
+One function per document. Each builds its context in a fixed number of queries, renders a
+print-only template (templates/reports/pdf/, stylesheet static/css/pdf.css, fonts from
+static/fonts/) in French, and hands it to WeasyPrint with a URL fetcher that serves only the
+project's static directory. They return the PDF bytes and write nothing to the database.
+"""
+
+import datetime
+import hashlib
+import mimetypes
+import warnings
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.dates import WEEKDAYS
+
+from ctn import french
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+# Empty rows at the end of each attendance sheet, for participants who were not expected.
+BLANK_ATTENDANCE_ROWS = 8
+
+
+class PdfRenderingError(Exception):
+    """WeasyPrint could not produce the document; the cause is chained."""
+
+
+def _static_url_fetcher():
+    """A WeasyPrint URL fetcher that serves files under STATIC_DIR and refuses anything else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = STATIC_DIR.resolve()
+
+    class StaticOnlyURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ValueError(f"Refused URL outside the static files: {url}")
+            path = Path(unquote(parts.path)).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                raise ValueError(f"Refused path outside the static files: {path}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    # A missing stylesheet or font must fail the rendering, not yield a plain-looking record.
+    return StaticOnlyURLFetcher(fail_on_errors=True)
+
+
+def _write_pdf(html, *, archival):
+    """HTML -> PDF bytes with WeasyPrint; PDF/A-3b for the documents of record."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    options = {"pdf_variant": "pdf/a-3b"} if archival else {}
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_static_url_fetcher()
+        )
+        with warnings.catch_warnings():
+            # WeasyPrint 70 opens its sRGB profile (the PDF/A output intent) and leaves the
+            # handle to the garbage collector; the bytes are read, nothing leaks but the warning.
+            warnings.filterwarnings(
+                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+            )
+            return document.write_pdf(**options)
+    except (Exception, FatalURLFetchingError) as exc:
+        raise PdfRenderingError(str(exc)) from exc
+
+
+def _minutes_context(minutes, *, record, version):
+    from participants.models import Organization
+    from reports.models import Minutes, MinutesEvent
+    from sessions.models import ExpectedResult, Intervention, Recommendation, Session
+
+    session = Session.objects.with_sections().get(pk=minutes.session_id)
+    previous = (
+        Session.objects.filter(committee_id=session.committee_id, start_date__lt=session.start_date)
+        .order_by("-start_date", "-number")
+        .prefetch_related(
+            Prefetch("recommendations", Recommendation.objects.select_related("responsible"))
+        )
+        .first()
+    )
+    following = (
+        Session.objects.filter(committee_id=session.committee_id, start_date__gt=session.end_date)
+        .order_by("start_date", "number")
+        .first()
+    )
+    reviews = MinutesEvent.objects.filter(
+        during=session, action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE]
+    ).select_related("minutes__session__committee", "actor")
+
+    interventions = list(session.interventions.all())
+    agenda = [
+        {
+            "item": item,
+            "interventions": [i for i in interventions if i.agenda_item_id == item.pk],
+        }
+        for item in session.agenda_items.all()
+    ]
+    recommendations = list(session.recommendations.all())
+    results = list(session.expected_results.all())
+    attendances = list(session.attendances.all())
+    present = [a for a in attendances if a.status in ("present", "represented")]
+    categories = Counter(
+        a.person.organization.get_kind_display()
+        if a.person.organization_id
+        else Organization.Kind.OTHER.label
+        for a in present
+    )
+    return {
+        "minutes": minutes,
+        "session": session,
+        "committee": session.committee,
+        "record": record,
+        "version": version,
+        "opening_interventions": [
+            i for i in interventions if i.moment == Intervention.Moment.OPENING
+        ],
+        "closing_interventions": [
+            i for i in interventions if i.moment == Intervention.Moment.CLOSING
+        ],
+        "unplaced_interventions": [
+            i
+            for i in interventions
+            if i.moment == Intervention.Moment.AGENDA and not i.agenda_item_id
+        ],
+        "agenda": agenda,
+        "recommendations": [
+            r for r in recommendations if r.kind == Recommendation.Kind.RECOMMENDATION
+        ],
+        "blockers": [r for r in recommendations if r.kind == Recommendation.Kind.BLOCKER],
+        "results": results,
+        "assessment": ExpectedResult.assess([r.status for r in results]),
+        "attendances": attendances,
+        "present_count": len(present),
+        "categories": sorted(categories.items()),
+        "previous": previous,
+        "following": following,
+        "reviews": list(reviews),
+        "rapporteurs": list(session.rapporteurs.all()),
+        "cochairs": list(session.cochairs.all()),
+        "signed_on": french.long_date(session.end_date),
+    }
+
+
+def render_minutes_pdf(minutes, *, record=False, version=None):
+    """The compte rendu of `minutes.session` as PDF bytes.
+
+    record=False: a draft preview, watermarked "PROJET", without validation mention.
+    record=True: the PDF of record of `version` (an unsaved or saved MinutesVersion carrying
+    its validation: validated_at, validated_by, validated_during, outcome, amendments), an
+    archival PDF/A-3b. It sets `version.content_sha256` (its one side effect): the SHA-256 of
+    the document's HTML before the validation mention is added, printed in the mention. The
+    file's own SHA-256 cannot be printed inside it; it is computed by the caller and both are
+    checked by the verify page. Raises PdfRenderingError when WeasyPrint fails.
+    """
+    if record and version is None:
+        raise ValueError("A PDF of record needs the version it records.")
+    with translation.override("fr"):
+        context = _minutes_context(minutes, record=record, version=version)
+        if record:
+            content = render_to_string("reports/pdf/minutes.html", context)
+            version.content_sha256 = hashlib.sha256(content.encode()).hexdigest()
+            context["show_mention"] = True
+        html = render_to_string("reports/pdf/minutes.html", context)
+        return _write_pdf(html, archival=record)
+
+
+def _weekday_long_date(day):
+    return f"{WEEKDAYS[day.weekday()]} {french.long_date(day)}"
+
+
+def render_attendance_sheet_pdf(session):
+    """The attendance sheet to print and sign at the venue: one sheet per day of the session.
+
+    Lists the people expected (the session's attendance list) and blank rows for others.
+    """
+    from sessions.models import Session
+
+    with translation.override("fr"):
+        session = (
+            Session.objects.select_related("committee")
+            .prefetch_related("attendances__person__organization")
+            .get(pk=session.pk)
+        )
+        days = [
+            _weekday_long_date(session.start_date + datetime.timedelta(days=offset))
+            for offset in range(session.day_count)
+        ]
+        attendances = list(session.attendances.all())
+        html = render_to_string(
+            "reports/pdf/attendance_sheet.html",
+            {
+                "session": session,
+                "committee": session.committee,
+                "days": days,
+                "attendances": attendances,
+                "blank_rows": range(
+                    len(attendances) + 1, len(attendances) + 1 + BLANK_ATTENDANCE_ROWS
+                ),
+            },
+        )
+        return _write_pdf(html, archival=False)

@@ -1,0 +1,273 @@
+"""The minutes workflow: one guarded function per transition, plus the download log.
+
+Each transition checks the actor's role and the current state, then changes the minutes, saves
+the changed fields and writes the history row, all in one transaction with the minutes row
+locked. Views only call these functions; errors are MinutesError with a French message.
+"""
+
+import hashlib
+import logging
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext, override
+from django.utils.translation import gettext_lazy as _
+
+from ctn.roles import has_role
+from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
+from reports.pdf import PdfRenderingError, render_minutes_pdf
+from sessions.models import ExpectedResult
+
+logger = logging.getLogger(__name__)
+
+
+class MinutesError(Exception):
+    """A workflow rule refused the action; `message` says why, in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class MinutesPermissionDenied(MinutesError):
+    """The actor's role does not allow this action."""
+
+
+def minutes_for(session):
+    """The minutes of a session, created as a draft the first time they are needed."""
+    minutes, _created = Minutes.objects.get_or_create(session=session)
+    return minutes
+
+
+def _lock(minutes):
+    return (
+        Minutes.objects.select_for_update(of=("self",))
+        .select_related("session__committee")
+        .get(pk=minutes.pk)
+    )
+
+
+def _check(minutes, action, user):
+    transition = Minutes.TRANSITIONS[action]
+    if not has_role(user, *transition.roles):
+        raise MinutesPermissionDenied(_("Your role does not allow this action on the minutes."))
+    if minutes.status not in transition.sources:
+        raise MinutesError(
+            _("The minutes are %(status)s: this action is not possible now.")
+            % {"status": minutes.get_status_display()}
+        )
+
+
+def _clean_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise MinutesError(_("Give a reason."))
+    return reason
+
+
+def _move(minutes, action, user, *, to_status, comment="", during=None, at=None):
+    """Change the status, save it and write the history row (inside the caller's transaction)."""
+    event = MinutesEvent.objects.create(
+        minutes=minutes,
+        action=action,
+        from_status=minutes.status,
+        to_status=to_status,
+        version=minutes.version,
+        actor=user,
+        at=at or timezone.now(),
+        comment=comment,
+        during=during,
+    )
+    if minutes.status != to_status:
+        minutes.status = to_status
+        minutes.save(update_fields=["status", "version", "updated_at"])
+    return event
+
+
+def submit(minutes, user):
+    """Secretariat or coordinator ask for validation: draft -> submitted."""
+    with transaction.atomic():
+        minutes = _lock(minutes)
+        _check(minutes, Minutes.Action.SUBMIT, user)
+        _move(minutes, Minutes.Action.SUBMIT, user, to_status=Minutes.Status.SUBMITTED)
+    return minutes
+
+
+def _check_validated_during(minutes, during):
+    if during is None:
+        return
+    session = minutes.session
+    if (
+        during.pk == session.pk
+        or during.committee_id != session.committee_id
+        or during.start_date < session.start_date
+    ):
+        raise MinutesError(
+            _("The minutes can only be validated during a later session of the same committee.")
+        )
+    if during.is_frozen:
+        raise MinutesError(
+            _("The minutes of %(session)s are already validated: choose an open session.")
+            % {"session": during}
+        )
+
+
+def validate(minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validated_during=None,
+             amendments=""):  # fmt: skip
+    """The coordinator records the committee's decision on submitted minutes.
+
+    Validated (or validated subject to amendments): renders the PDF of record, stores it with
+    its SHA-256 in a new or reopened MinutesVersion, moves the minutes to validated (which
+    freezes the session) and, when `validated_during` is given, marks that session's expected
+    result "le compte rendu de la Nème session a été validé" as achieved. All of it or nothing:
+    if the PDF cannot be rendered, MinutesError is raised and nothing changes.
+
+    Postponed: the minutes stay submitted; the history records it, and the expected result of
+    `validated_during`, if given, is marked not achieved. Returns the version, or None.
+    """
+    outcome = MinutesVersion.Outcome(outcome)
+    amendments = (amendments or "").strip()
+    if outcome == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not amendments:
+        raise MinutesError(_("List the amendments the validation is subject to."))
+    with transaction.atomic():
+        minutes = _lock(minutes)
+        action = (
+            Minutes.Action.POSTPONE
+            if outcome == MinutesVersion.Outcome.POSTPONED
+            else Minutes.Action.VALIDATE
+        )
+        _check(minutes, action, user)
+        _check_validated_during(minutes, validated_during)
+        now = timezone.now()
+        if action == Minutes.Action.POSTPONE:
+            _move(
+                minutes,
+                action,
+                user,
+                to_status=Minutes.Status.SUBMITTED,
+                comment=amendments,
+                during=validated_during,
+                at=now,
+            )
+            if validated_during is not None:
+                record_review_result(validated_during, minutes.session, achieved=False)
+            return None
+
+        version = MinutesVersion.objects.filter(minutes=minutes, number=minutes.version).first()
+        if version is None:
+            version = MinutesVersion(minutes=minutes, number=minutes.version)
+        version.minutes = minutes
+        version.validated_at = now
+        version.validated_by = user
+        version.validated_during = validated_during
+        version.outcome = outcome
+        version.amendments = amendments
+        try:
+            pdf = render_minutes_pdf(minutes, record=True, version=version)
+        except PdfRenderingError as exc:
+            logger.exception("PDF of record of %s could not be rendered", minutes)
+            raise MinutesError(
+                _(
+                    "The PDF of the minutes could not be produced, so the validation was not "
+                    "recorded and nothing changed. Try again; if it fails again, tell the "
+                    "administrator."
+                )
+            ) from exc
+        version.pdf = pdf
+        version.sha256 = hashlib.sha256(pdf).hexdigest()
+        version.size = len(pdf)
+        version.save()
+        _move(
+            minutes,
+            action,
+            user,
+            to_status=Minutes.Status.VALIDATED,
+            comment=amendments,
+            during=validated_during,
+            at=now,
+        )
+        if validated_during is not None:
+            record_review_result(validated_during, minutes.session, achieved=True)
+    return version
+
+
+def return_to_draft(minutes, user, reason):
+    """The coordinator sends submitted minutes back to the secretariat with a comment."""
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        minutes = _lock(minutes)
+        _check(minutes, Minutes.Action.RETURN, user)
+        _move(minutes, Minutes.Action.RETURN, user, to_status=Minutes.Status.DRAFT, comment=reason)
+    return minutes
+
+
+def open_erratum(minutes, user, reason):
+    """The coordinator reopens validated minutes for a correction.
+
+    Creates the next version (a draft, with the reason), marks the validated one superseded (its
+    PDF stays downloadable) and unfreezes the session until the new version is validated.
+    """
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        minutes = _lock(minutes)
+        _check(minutes, Minutes.Action.ERRATUM, user)
+        now = timezone.now()
+        MinutesVersion.objects.filter(minutes=minutes, number=minutes.version).update(
+            superseded_at=now
+        )
+        _move(
+            minutes,
+            Minutes.Action.ERRATUM,
+            user,
+            to_status=Minutes.Status.DRAFT,
+            comment=reason,
+            at=now,
+        )
+        minutes.version += 1
+        minutes.save(update_fields=["version", "updated_at"])
+        version = MinutesVersion.objects.create(
+            minutes=minutes,
+            number=minutes.version,
+            erratum_reason=reason,
+            erratum_opened_by=user,
+        )
+    return version
+
+
+_REVIEW_RESULT = re.compile(r"compte[\s-]+rendu", re.IGNORECASE)
+
+
+def _is_review_result(description, number):
+    ordinal = re.compile(rf"(?<!\d){number}\s*(?:ère|ere|re|ème|eme|e|è)\b", re.IGNORECASE)
+    return bool(_REVIEW_RESULT.search(description) and ordinal.search(description))
+
+
+def record_review_result(during, session, *, achieved):
+    """Tick, in `during`, the expected result "le compte rendu de la Nème session a été validé".
+
+    Finds that result among the expected results of `during` (by its wording) or creates it,
+    and sets it achieved, or not achieved for a postponement. Returns the result.
+    """
+    results = [
+        result
+        for result in during.expected_results.all()
+        if _is_review_result(result.description, session.number)
+    ]
+    status = ExpectedResult.Status.ACHIEVED if achieved else ExpectedResult.Status.NOT_ACHIEVED
+    if results:
+        result = results[0]
+        result.status = status
+        result.save(update_fields=["status"])
+        return result
+    with override("fr"):
+        description = gettext("The minutes of the %(session)s of the %(committee)s are validated")
+        description = description % {"session": session, "committee": session.committee.acronym}
+    return ExpectedResult.objects.create(
+        session=during, order=0, description=description, status=status
+    )
+
+
+def log_download(version, user):
+    """Record that `user` downloaded `version` (the PDF itself is served by the view)."""
+    return Download.objects.create(version=version, user=user)
