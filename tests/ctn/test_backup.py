@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from ctn.roles import sync_role_permissions
 from ctn.settings import BASE_DIR
 from participants.models import Attendance
 from reports.models import Minutes, MinutesVersion
@@ -36,9 +37,8 @@ from tests.factories import (
     UserFactory,
 )
 
-# Committed data is needed (pg_dump is another process); restoring the serialized content at
-# the start keeps the role groups that later transactional tests rely on.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed data is needed: pg_dump and the restoring process are other processes.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 EVERY_BYTE = bytes(range(256)) * 4
 PDF_OF_RECORD = b"%PDF-1.7\n" + EVERY_BYTE + b"\n%%EOF\n"
@@ -86,6 +86,12 @@ def build_records(media_root):
     return coordinator
 
 
+@pytest.fixture(autouse=True)
+def role_groups():
+    """The role groups of the data migration, gone if an earlier transactional test flushed."""
+    sync_role_permissions()
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -131,7 +137,7 @@ def manage(*args, database_url, media_root, code=None):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "MEDIA_ROOT"}
+        if key not in {"DEBUG", "DATABASE_URL", "MEDIA_ROOT"} and not key.startswith("DJANGO_")
     }
     env.update(
         DATABASE_URL=database_url,

@@ -342,7 +342,8 @@ def run_python(code, env, args=()):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ours and not k.startswith(("SECURE_", "AXES_", "CSRF_", "SESSION_COOKIE"))
+        if k not in ours
+        and not k.startswith(("DJANGO_", "SECURE_", "AXES_", "CSRF_", "SESSION_COOKIE"))
     }
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
