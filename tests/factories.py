@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from ctn.roles import sync_role_permissions
 from participants.models import Attendance, Organization, Person
 from sessions.models import (
     AgendaItem,
@@ -36,7 +37,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(obj, create, extracted, **kwargs):  # noqa: N805
         if create and extracted:
-            obj.groups.add(Group.objects.get(name=extracted))
+            group = Group.objects.filter(name=extracted).first()
+            if group is None:
+                # A transactional test (live_server…) flushed the groups of the data migration.
+                sync_role_permissions()
+                group = Group.objects.get(name=extracted)
+            obj.groups.add(group)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
