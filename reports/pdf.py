@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.dates import WEEKDAYS
@@ -80,20 +80,46 @@ def _minutes_context(minutes, *, record, version):
     from reports.models import Minutes, MinutesEvent
     from sessions.models import ExpectedResult, Intervention, Recommendation, Session
 
-    session = Session.objects.with_sections().get(pk=minutes.session_id)
-    previous = (
-        Session.objects.filter(committee_id=session.committee_id, start_date__lt=session.start_date)
-        .order_by("-start_date", "-number")
-        .prefetch_related(
-            Prefetch("recommendations", Recommendation.objects.select_related("responsible"))
+    # The neighbours by date within the committee. The next session is read as annotations of
+    # the main query, and the previous one only through its recommendations: the PDF is built
+    # in a fixed, small number of queries (the page budget is 15, authentication included).
+    neighbours = Session.objects.filter(committee_id=OuterRef("committee_id"))
+    following = neighbours.filter(start_date__gt=OuterRef("end_date")).order_by(
+        "start_date", "number"
+    )
+    previous_pk = neighbours.filter(start_date__lt=OuterRef("start_date")).order_by(
+        "-start_date", "-number"
+    )
+    session = (
+        Session.objects.with_sections()
+        .annotate(
+            previous_pk=Subquery(previous_pk.values("pk")[:1]),
+            **{
+                f"following_{field}": Subquery(following.values(field)[:1])
+                for field in ("number", "kind", "start_date", "end_date", "city")
+            },
         )
-        .first()
+        .get(pk=minutes.session_id)
     )
-    following = (
-        Session.objects.filter(committee_id=session.committee_id, start_date__gt=session.end_date)
-        .order_by("start_date", "number")
-        .first()
+    previous_recommendations = (
+        list(
+            Recommendation.objects.filter(session_id=session.previous_pk).select_related(
+                "responsible"
+            )
+        )
+        if session.previous_pk
+        else []
     )
+    following = None
+    if session.following_number:
+        following = Session(
+            committee=session.committee,
+            number=session.following_number,
+            kind=session.following_kind,
+            start_date=session.following_start_date,
+            end_date=session.following_end_date,
+            city=session.following_city,
+        )
     reviews = MinutesEvent.objects.filter(
         during=session, action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE]
     ).select_related("minutes__session__committee", "actor")
@@ -143,7 +169,7 @@ def _minutes_context(minutes, *, record, version):
         "attendances": attendances,
         "present_count": len(present),
         "categories": sorted(categories.items()),
-        "previous": previous,
+        "previous_recommendations": previous_recommendations,
         "following": following,
         "reviews": list(reviews),
         "rapporteurs": list(session.rapporteurs.all()),
@@ -184,12 +210,15 @@ def render_attendance_sheet_pdf(session):
 
     Lists the people expected (the session's attendance list) and blank rows for others.
     """
+    from participants.models import Attendance
     from sessions.models import Session
 
     with translation.override("fr"):
         session = (
             Session.objects.select_related("committee")
-            .prefetch_related("attendances__person__organization")
+            .prefetch_related(
+                Prefetch("attendances", Attendance.objects.select_related("person__organization"))
+            )
             .get(pk=session.pk)
         )
         days = [

@@ -113,8 +113,9 @@ def _check_validated_during(minutes, during):
         )
 
 
-def validate(minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validated_during=None,
-             amendments=""):  # fmt: skip
+def validate(
+    minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validated_during=None, amendments=""
+):
     """The coordinator records the committee's decision on submitted minutes.
 
     Validated (or validated subject to amendments): renders the PDF of record, stores it with
@@ -128,8 +129,6 @@ def validate(minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validat
     """
     outcome = MinutesVersion.Outcome(outcome)
     amendments = (amendments or "").strip()
-    if outcome == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not amendments:
-        raise MinutesError(_("List the amendments the validation is subject to."))
     with transaction.atomic():
         minutes = _lock(minutes)
         action = (
@@ -138,6 +137,8 @@ def validate(minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validat
             else Minutes.Action.VALIDATE
         )
         _check(minutes, action, user)
+        if outcome == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not amendments:
+            raise MinutesError(_("List the amendments the validation is subject to."))
         _check_validated_during(minutes, validated_during)
         now = timezone.now()
         if action == Minutes.Action.POSTPONE:

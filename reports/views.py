@@ -29,7 +29,9 @@ def get_minutes_for_user(user, session_pk):
     only minutes with at least one validated version.
     """
     if can_edit(user):
-        session = get_object_or_404(Session.objects.select_related("committee"), pk=session_pk)
+        session = get_object_or_404(
+            Session.objects.select_related("committee", "minutes"), pk=session_pk
+        )
         try:
             return session.minutes
         except Minutes.DoesNotExist:

@@ -241,4 +241,19 @@ def test_the_pdf_builders_run_a_constant_number_of_queries(committee, renderer):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert counts[0] == {"minutes": 11, "attendance": 4}[renderer]
+    assert counts[0] == {"minutes": 9, "attendance": 2}[renderer]
+
+
+def test_the_minutes_announce_the_next_session_when_it_is_planned(committee, session_18, tmp_path):
+    SessionFactory(
+        committee=committee,
+        number=19,
+        start_date=datetime.date(2019, 12, 17),
+        end_date=datetime.date(2019, 12, 18),
+        city="Bamako",
+        status="planned",
+    )
+
+    text = pdf_text(render_minutes_pdf(services.minutes_for(session_18)), tmp_path)
+
+    assert "La 19ème session ordinaire est prévue les 17 et 18 décembre 2019 à Bamako." in text

@@ -324,3 +324,17 @@ def test_download_is_logged(validated_17, partner):
     services.log_download(version, partner)
 
     assert list(version.downloads.values_list("user__username", flat=True)) == ["pam"]
+
+
+@pytest.mark.parametrize(
+    ("description", "number", "matches"),
+    [
+        ("Le compte rendu de la 17ème session du CTN est validé", 17, True),
+        ("Le compte-rendu de la 17e session est validé", 17, True),
+        ("Compte rendu de la 1ère session validé", 1, True),
+        ("Le compte rendu de la 117ème session est validé", 17, False),
+        ("Les perspectives 2019-2023 sont partagées", 17, False),
+    ],
+)
+def test_the_review_result_is_recognised_by_its_wording(description, number, matches):
+    assert services._is_review_result(description, number) is matches

@@ -535,3 +535,31 @@ def test_events_are_written_by_the_views(login, secretariat, coordinator, sessio
         ("submit", "awa"),
         ("validate", "coordo"),
     ]
+
+
+def test_the_next_session_page_shows_the_validation_recorded_during_it(
+    login, coordinator, validated_17, session_18
+):
+    response = login(coordinator).get(f"/reports/{session_18.pk}/")
+
+    content = html(response)
+    assert "Examen et validation du compte rendu de la session précédente" in content
+    assert (
+        "Compte rendu de la 17ème session ordinaire du Comité Technique National : validé"
+        in content
+    )
+
+
+def test_the_minutes_admin_is_read_only(login, admin_user, validated_17):
+    client = login(admin_user)
+    url = f"/admin/reports/minutes/{validated_17.pk}/change/"
+
+    page = client.get(url)
+    change = client.post(url, {"status": "draft"})
+    add = client.get("/admin/reports/minutes/add/")
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in html(page)
+    assert (change.status_code, add.status_code) == (403, 403)
+    validated_17.refresh_from_db()
+    assert validated_17.status == "validated"
