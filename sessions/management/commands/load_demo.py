@@ -33,7 +33,6 @@ LETTERHEAD = "\n".join(
         "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL",
         "SECRÉTARIAT GÉNÉRAL",
         "UNITÉ TECHNIQUE DE GESTION DES FILETS SOCIAUX",
-        "PROGRAMME DE FILETS SOCIAUX « JIGISEMEJIRI »",
     ]
 )
 
@@ -245,7 +244,8 @@ class Command(BaseCommand):
             order=1,
             moment=Intervention.Moment.OPENING,
             speaker_label="le représentant du gouverneur de la région de Ségou",
-            summary=OPENING,
+            # The speech itself is the session's opening_summary; no need to print it twice.
+            summary="Discours d'ouverture de la session.",
         )
         Intervention.objects.create(
             session=session,
