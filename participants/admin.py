@@ -1,1 +1,29 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from participants.models import Attendance, Organization, Person
+from sessions.freeze import FrozenSessionAdminMixin
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "kind", "is_partner"]
+    list_filter = ["kind", "is_partner"]
+    search_fields = ["acronym", "name"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "civility", "function", "organization", "email"]
+    list_filter = ["organization__kind", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["first_name", "last_name", "function", "email", "organization__acronym"]
+    autocomplete_fields = ["organization", "user"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(FrozenSessionAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "session", "status", "represented_by", "days"]
+    list_filter = ["status", "session__committee", "session"]
+    list_select_related = ["person__organization", "session__committee"]
+    search_fields = ["person__first_name", "person__last_name", "person__organization__acronym"]
+    autocomplete_fields = ["person", "session"]

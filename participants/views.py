@@ -1,19 +1,88 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
+from ctn.roles import can_edit
+from participants.forms import OrganizationForm, PersonForm
 from participants.models import Organization, Person
 
 
+def require_editor(user):
+    """The directory holds phone numbers and e-mails: only the secretariat and coordinator."""
+    if not can_edit(user):
+        raise PermissionDenied
+
+
 def organization_list(request):
-    return render(
-        request,
-        "participants/organization_list.html",
-        {"organizations": Organization.objects.all()},
-    )
+    require_editor(request.user)
+    organizations = Organization.objects.annotate(people_count=Count("people"))
+    return render(request, "participants/organization_list.html", {"organizations": organizations})
+
+
+def organization_create(request):
+    require_editor(request.user)
+    return _edit(request, OrganizationForm, Organization(), "participants:organization_list")
+
+
+def organization_edit(request, pk):
+    require_editor(request.user)
+    organization = get_object_or_404(Organization, pk=pk)
+    return _edit(request, OrganizationForm, organization, "participants:organization_list")
 
 
 def person_list(request):
+    require_editor(request.user)
+    query = request.GET.get("q", "").strip()
+    people = Person.objects.select_related("organization")
+    if query:
+        people = people.filter(
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(function__icontains=query)
+            | Q(organization__acronym__icontains=query)
+        )
+    return render(request, "participants/person_list.html", {"people": people, "query": query})
+
+
+def person_create(request):
+    require_editor(request.user)
+    return _edit(request, PersonForm, Person(), "participants:person_list")
+
+
+def person_edit(request, pk):
+    require_editor(request.user)
+    person = get_object_or_404(Person, pk=pk)
+    return _edit(request, PersonForm, person, "participants:person_list")
+
+
+def _edit(request, form_class, instance, list_url):
+    """Create or change one directory entry, then go back where the user came from."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        adding = instance._state.adding
+        saved = form.save()
+        if adding:
+            message = _("%(object)s has been added.")
+        else:
+            message = _("%(object)s has been saved.")
+        messages.success(request, message % {"object": saved})
+        return redirect(next_url or list_url)
     return render(
         request,
-        "participants/person_list.html",
-        {"people": Person.objects.select_related("organization")},
+        f"participants/{instance._meta.model_name}_form.html",
+        {
+            "form": form,
+            "object": instance,
+            "next": next_url,
+            "cancel_url": next_url or reverse(list_url),
+        },
     )
