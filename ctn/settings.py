@@ -205,6 +205,17 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ctn@localhost")
+# The site's address as users reach it, for the links in e-mails and calendar feeds.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A calendar link (/calendar.ics?token=…) stops working this many days after it was created.
+CALENDAR_TOKEN_MAX_AGE = int(env("CALENDAR_TOKEN_MAX_AGE", "365"))
+# Annexes (presentations, documents): largest file accepted, in megabytes. Uploads above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to memory; the form fields of a
+# request stay capped by DATA_UPLOAD_MAX_MEMORY_SIZE. The reverse proxy should cap the request
+# body a little above ANNEX_MAX_SIZE (README).
+ANNEX_MAX_SIZE = int(env("ANNEX_MAX_SIZE_MB", "20")) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Ordinals as the committee writes them ("18ème"); "e" gives the strict typographic "18e".
 CTN_ORDINAL_SUFFIX = env("CTN_ORDINAL_SUFFIX", "ème")

@@ -1,6 +1,11 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -138,3 +143,82 @@ class Attendance(FreezeGuardedModel, models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.get_status_display()}"
+
+
+class Profile(models.Model):
+    """A user's own preferences: e-mails of validated minutes and the private calendar link.
+
+    Created the first time it is needed (`Profile.for_user`). The calendar link carries a
+    random secret; only its SHA-256 is kept (`calendar_token`), so the link is shown once, when
+    it is created, and a copy of the database does not give anyone's calendar away.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="ctn_profile",
+    )
+    notify_minutes = models.BooleanField(
+        _("e-mail me when minutes are validated"),
+        default=True,
+        help_text=_("An e-mail with the link to the PDF each time a compte rendu is validated."),
+    )
+    calendar_token = models.CharField(
+        _("calendar token (SHA-256)"), max_length=64, blank=True, editable=False
+    )
+    calendar_token_created_at = models.DateTimeField(
+        _("calendar link created at"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token"],
+                condition=~models.Q(calendar_token=""),
+                name="profile_calendar_token_unique",
+                violation_error_message=_("This calendar link is already in use."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+    @classmethod
+    def for_user(cls, user):
+        profile, _created = cls.objects.get_or_create(user=user)
+        return profile
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def has_calendar_link(self):
+        return bool(self.calendar_token)
+
+    @property
+    def calendar_token_expires_at(self):
+        if not self.calendar_token_created_at:
+            return None
+        return self.calendar_token_created_at + timedelta(days=settings.CALENDAR_TOKEN_MAX_AGE)
+
+    def calendar_token_expired(self, now=None):
+        expires_at = self.calendar_token_expires_at
+        return expires_at is None or (now or timezone.now()) >= expires_at
+
+    def new_calendar_token(self):
+        """Replace the calendar link by a new one (the old one stops working); returns the
+        secret, which is not kept."""
+        token = secrets.token_urlsafe(32)
+        self.calendar_token = self.hash_token(token)
+        self.calendar_token_created_at = timezone.now()
+        self.save(update_fields=["calendar_token", "calendar_token_created_at"])
+        return token
+
+    def revoke_calendar_token(self):
+        self.calendar_token = ""
+        self.calendar_token_created_at = None
+        self.save(update_fields=["calendar_token", "calendar_token_created_at"])
