@@ -1,17 +1,23 @@
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.signals import m2m_changed
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ctn import french
 from participants.models import Attendance
 from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
+    FROZEN_MINUTES_STATUS,
     FreezeGuardedModel,
     FreezeGuardedQuerySet,
     SessionFrozen,
     SessionGuardedQuerySet,
+    frozen_session_ids,
     refuse_rapporteurs_change_on_frozen_session,
 )
 
@@ -53,6 +59,98 @@ class Committee(models.Model):
     @property
     def letterhead_lines(self):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
+
+
+class TagQuerySet(models.QuerySet):
+    def delete(self):
+        for tag in self:
+            tag.ensure_deletable()
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class Tag(models.Model):
+    """A label across sessions: a programme component, a financing or a partner.
+
+    Managed by the secretariat; agenda items and recommendations carry them, so the committee
+    can follow one subject from session to session.
+    """
+
+    class Kind(models.TextChoices):
+        COMPONENT = "component", pgettext_lazy("tag kind", "component")
+        FINANCING = "financing", pgettext_lazy("tag kind", "financing")
+        PARTNER = "partner", pgettext_lazy("tag kind", "partner")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("short name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Used in addresses; made from the name when left empty."),
+    )
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "slug"],
+                name="tag_slug_unique_per_kind",
+                violation_error_message=_("A tag of this kind already has this short name."),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                name="tag_name_unique_per_kind",
+                violation_error_message=_("A tag of this kind already has this name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["component", "financing", "partner"]),
+                name="tag_kind_valid",
+                violation_error_message=_("Choose a kind of tag from the list."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug="") & ~Q(name=""),
+                name="tag_name_and_slug_not_empty",
+                violation_error_message=_("A tag needs a name."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} : {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("sessions:tag_edit", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        self.name = " ".join(self.name.split())
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        if not self.slug:
+            raise ValidationError(
+                {"name": _("The name must hold at least one letter or digit.")},
+                code="tag_without_slug",
+            )
+
+    def ensure_deletable(self):
+        """A tag carried by an item of a frozen session is part of the record: kept."""
+        session_ids = set(self.agenda_items.values_list("session_id", flat=True)) | set(
+            self.recommendations.values_list("session_id", flat=True)
+        )
+        if frozen_session_ids(session_ids):
+            raise SessionFrozen()
+
+    def delete(self, *args, **kwargs):
+        self.ensure_deletable()
+        return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
 
 
 class SessionQuerySet(SessionGuardedQuerySet):
@@ -254,6 +352,9 @@ class AgendaItem(FreezeGuardedModel, models.Model):
         blank=True,
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("What was said and decided."))
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), related_name="agenda_items", blank=True
+    )
 
     objects = FreezeGuardedQuerySet.as_manager()
 
@@ -368,6 +469,43 @@ class ExpectedResult(FreezeGuardedModel, models.Model):
         return _("not achieved")
 
 
+class RecommendationQuerySet(FreezeGuardedQuerySet):
+    def with_current_status(self, *, validated_only=False):
+        """Annotate each recommendation with its latest follow-up (by session date).
+
+        `current_status_value` is the latest follow-up's status, else the recommendation's own;
+        `latest_follow_up_note` and `latest_follow_up_session_id` say what and where.
+        validated_only: count only the follow-ups of sessions whose minutes are validated
+        (what partners may see).
+        """
+        follow_ups = FollowUp.objects.filter(recommendation=OuterRef("pk"))
+        if validated_only:
+            follow_ups = follow_ups.filter(session__minutes__status=FROZEN_MINUTES_STATUS)
+        latest = follow_ups.order_by("-session__start_date", "-session__number", "-pk")
+        return self.annotate(
+            current_status_value=Coalesce(Subquery(latest.values("status")[:1]), F("status")),
+            latest_follow_up_note=Subquery(latest.values("note")[:1]),
+            latest_follow_up_session_id=Subquery(latest.values("session_id")[:1]),
+        )
+
+    def still_open(self, *, validated_only=False):
+        """Recommendations whose current status is open or in progress."""
+        return self.with_current_status(validated_only=validated_only).filter(
+            current_status_value__in=Recommendation.OPEN_STATUSES
+        )
+
+    def visible_to(self, user):
+        """Editors see every recommendation; partners only those of validated minutes, with
+        the follow-ups of validated minutes."""
+        from ctn.roles import can_edit
+
+        if can_edit(user):
+            return self.with_current_status()
+        return self.filter(session__minutes__status=FROZEN_MINUTES_STATUS).with_current_status(
+            validated_only=True
+        )
+
+
 class Recommendation(FreezeGuardedModel, models.Model):
     class Kind(models.TextChoices):
         RECOMMENDATION = "recommendation", pgettext_lazy("recommendation kind", "recommendation")
@@ -404,11 +542,14 @@ class Recommendation(FreezeGuardedModel, models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), related_name="recommendations", blank=True
+    )
 
     # The follow-up status is updated by later sessions; the text stays frozen.
     freeze_exempt_fields = ("status",)
 
-    objects = FreezeGuardedQuerySet.as_manager()
+    objects = RecommendationQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -423,14 +564,212 @@ class Recommendation(FreezeGuardedModel, models.Model):
         parts = [str(self.responsible) if self.responsible_id else "", self.responsible_label]
         return " – ".join(part for part in parts if part)
 
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    @property
+    def current_status(self):
+        """The status given by its latest follow-up, else its own (annotated by
+        `with_current_status()` on lists, asked of the database otherwise)."""
+        value = getattr(self, "current_status_value", None)
+        if value is None:
+            latest = self.latest_follow_up
+            value = latest.status if latest else self.status
+        return value
+
+    @property
+    def latest_follow_up(self):
+        return (
+            self.follow_ups.select_related("session")
+            .order_by("-session__start_date", "-session__number", "-pk")
+            .first()
+        )
+
+    @property
+    def is_followed_up(self):
+        if hasattr(self, "latest_follow_up_session_id"):
+            return self.latest_follow_up_session_id is not None
+        return self.follow_ups.exists()
+
+    def get_current_status_display(self):
+        status = self.current_status
+        if self.is_followed_up:
+            return FollowUp.Status(status).label
+        return self.Status(status).label
+
+    @property
+    def is_open(self):
+        return self.current_status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self):
+        return bool(self.is_open and self.due_date and self.due_date < timezone.localdate())
+
     def set_follow_up_status(self, status):
         """The one path that changes a recommendation of a frozen session: its follow-up status."""
         self.status = status
         self.save(update_fields=["status"])
 
 
+class FollowUpQuerySet(FreezeGuardedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        FollowUp.check_order_of_many(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+
+class FollowUp(FreezeGuardedModel, models.Model):
+    """What a later session says of an earlier recommendation: its status then, and a note.
+
+    It belongs to the reviewing session (frozen with that session's minutes) and never changes
+    the recommendation itself, whose text stays frozen with its own validated minutes.
+    """
+
+    # The recommendation's statuses, in the committee's words for a follow-up.
+    class Status(models.TextChoices):
+        DONE = "done", pgettext_lazy("follow-up", "done")
+        IN_PROGRESS = "in_progress", pgettext_lazy("follow-up", "in progress")
+        OPEN = "open", pgettext_lazy("follow-up", "not done")
+        DROPPED = "dropped", pgettext_lazy("follow-up", "dropped")
+
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+    )
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        help_text=_("The later session at which the recommendation was reviewed."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("follow-up of a recommendation")
+        verbose_name_plural = _("follow-ups of recommendations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "session"],
+                name="followup_once_per_session",
+                violation_error_message=_(
+                    "This recommendation is already followed up at this session."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "in_progress", "open", "dropped"]),
+                name="followup_status_valid",
+                violation_error_message=_("Choose a status from the list."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation} – {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        self.check_order()
+        return super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    NOT_LATER = _(
+        "A recommendation can only be followed up at a session later than the one that made it."
+    )
+    OTHER_COMMITTEE = _("A recommendation is followed up at a session of its own committee.")
+
+    @classmethod
+    def order_error(cls, recommendation_session, session):
+        """The refusal for following up at `session` a recommendation of
+        `recommendation_session` (both with committee_id and start_date), or None."""
+        if recommendation_session.committee_id != session.committee_id:
+            return cls.OTHER_COMMITTEE
+        if session.start_date <= recommendation_session.start_date:
+            return cls.NOT_LATER
+        return None
+
+    def check_order(self):
+        if self.recommendation_id is None or self.session_id is None:
+            return
+        error = self.order_error(self.recommendation.session, self.session)
+        if error:
+            raise ValidationError({"recommendation": error}, code="follow_up_order")
+
+    @classmethod
+    def check_order_of_many(cls, follow_ups):
+        """check_order() for a bulk of new rows, in two queries."""
+        if not follow_ups:
+            return
+        sessions = Session._base_manager.in_bulk(
+            {f.session_id for f in follow_ups}, field_name="pk"
+        )
+        by_recommendation = {
+            row["pk"]: row
+            for row in Recommendation._base_manager.filter(
+                pk__in={f.recommendation_id for f in follow_ups}
+            ).values(
+                "pk", committee_id=F("session__committee_id"), start_date=F("session__start_date")
+            )
+        }
+        for follow_up in follow_ups:
+            made = by_recommendation[follow_up.recommendation_id]
+            made = Session(committee_id=made["committee_id"], start_date=made["start_date"])
+            error = cls.order_error(made, sessions[follow_up.session_id])
+            if error:
+                raise ValidationError({"recommendation": error}, code="follow_up_order")
+
+    def clean(self):
+        super().clean()
+        self.check_order()
+
+
+def refuse_tags_change_on_frozen_items(sender, instance, action, reverse, model, pk_set, **kw):
+    """m2m_changed receiver for the tags of agenda items and recommendations: frozen too."""
+    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+        return
+    if not reverse:
+        session_ids = {instance.session_id}
+        if instance.pk is not None:
+            session_ids |= set(
+                type(instance)
+                ._base_manager.filter(pk=instance.pk)
+                .values_list("session_id", flat=True)
+            )
+    else:  # tag.agenda_items.add(…) or tag.recommendations.clear()
+        items = model._base_manager.all()
+        items = items.filter(pk__in=pk_set) if pk_set is not None else items.filter(tags=instance)
+        session_ids = set(items.values_list("session_id", flat=True))
+    if frozen_session_ids(session_ids):
+        raise SessionFrozen()
+
+
+def refuse_cascade_delete_of_frozen_follow_up(sender, instance, **kwargs):
+    """A follow-up of a frozen session is not deleted by a cascade (its recommendation's)."""
+    if instance.session_is_frozen():
+        raise SessionFrozen(instance.session)
+
+
 m2m_changed.connect(
     refuse_rapporteurs_change_on_frozen_session,
     sender=Session.rapporteurs.through,
     dispatch_uid="refuse_rapporteurs_change_on_frozen_session",
+)
+
+
+for _through in (AgendaItem.tags.through, Recommendation.tags.through):
+    m2m_changed.connect(
+        refuse_tags_change_on_frozen_items,
+        sender=_through,
+        dispatch_uid=f"refuse_tags_change_on_frozen_items_{_through._meta.model_name}",
+    )
+pre_delete.connect(
+    refuse_cascade_delete_of_frozen_follow_up,
+    sender=FollowUp,
+    dispatch_uid="refuse_cascade_delete_of_frozen_follow_up",
 )
