@@ -225,16 +225,38 @@ def _pdf_response(pdf, filename, *, attachment):
     return response
 
 
-def _serve_version(request, minutes, version):
-    """A validated PDF with a strong ETag; 304 without reading the bytes when it matches."""
+def _validated_versions(session_pk):
+    """The validated versions of a session's minutes, with what their file name needs.
+
+    A validated version is published: every role that may log in may download it, so no
+    visibility check beyond this filter is needed (no version, no file: 404).
+    """
+    return (
+        MinutesVersion.objects.validated()
+        .select_related("minutes__session__committee")
+        .filter(minutes__session_id=session_pk)
+    )
+
+
+def _serve_version(request, versions):
+    """A validated PDF with a strong ETag, served from the stored bytes and logged.
+
+    One query finds the version with its bytes; a conditional request finds it without them
+    and answers 304 when the ETag matches (a stale ETag costs one more query for the bytes).
+    """
     etags = parse_etags(request.headers.get("If-None-Match", ""))
+    version = (versions.without_pdf() if etags else versions).first()
+    if version is None:
+        raise Http404
     if version.etag in etags or "*" in etags:
         response = HttpResponseNotModified()
         response["ETag"] = version.etag
         return response
-    pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
+    if etags:
+        pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
+    else:
+        pdf = bytes(version.pdf)
     services.log_download(version, request.user)
-    version.minutes = minutes  # for the file name, without querying the session again
     response = _pdf_response(pdf, version.filename, attachment=True)
     response["ETag"] = version.etag
     response["Cache-Control"] = "private, no-cache"
@@ -243,26 +265,12 @@ def _serve_version(request, minutes, version):
 
 @require_GET
 def minutes_pdf(request, session_pk):
-    minutes = get_minutes_for_user(request.user, session_pk)
-    version = (
-        MinutesVersion.objects.validated()
-        .without_pdf()
-        .filter(minutes_id=minutes.pk)
-        .order_by("-number")
-        .first()
-    )
-    if version is None:
-        raise Http404
-    return _serve_version(request, minutes, version)
+    return _serve_version(request, _validated_versions(session_pk).order_by("-number"))
 
 
 @require_GET
 def version_pdf(request, session_pk, number):
-    minutes = get_minutes_for_user(request.user, session_pk)
-    version = get_object_or_404(
-        MinutesVersion.objects.validated().without_pdf(), minutes_id=minutes.pk, number=number
-    )
-    return _serve_version(request, minutes, version)
+    return _serve_version(request, _validated_versions(session_pk).filter(number=number))
 
 
 @require_GET
