@@ -119,11 +119,12 @@ def pdf_path(session_pk):
 
 
 def test_client(user=None):
+    from django.conf import settings
     from django.test import Client
 
     client = Client(SERVER_NAME="127.0.0.1")
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     return client
 
 
@@ -959,6 +960,9 @@ def parse_args():
     parser.add_argument("--memory-renders", type=int, default=10)
     parser.add_argument("--pdf-repeat", type=int, default=3)
     parser.add_argument("--skip-query-test", action="store_true")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the history and stop (for profiling)"
+    )
     parser.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
     return parser.parse_args()
 
@@ -1003,6 +1007,10 @@ def main():
         f"largest session pk {built['largest_session_pk']}"
     )
     users = {role: get_user_model().objects.get(pk=pk) for role, pk in built["users"].items()}
+    if args.build_only:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        print(json.dumps(built, indent=2, default=str))
+        return
 
     results = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
@@ -1047,7 +1055,7 @@ def main():
     for role, user in users.items():
         session = store()
         session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.save()
         cookies[role] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
