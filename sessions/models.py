@@ -1,3 +1,7 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -5,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -760,6 +764,110 @@ m2m_changed.connect(
     sender=Session.rapporteurs.through,
     dispatch_uid="refuse_rapporteurs_change_on_frozen_session",
 )
+
+
+def annex_upload_to(annex, filename):
+    """annexes/session-<pk>/<random>.<ext>: the stored name never comes from the uploader."""
+    extension = PurePath(filename).suffix.lower()
+    return f"annexes/session-{annex.session_id}/{uuid.uuid4().hex}{extension}"
+
+
+class Annex(FreezeGuardedModel, models.Model):
+    """A presentation or document attached to a session or to one of its agenda items.
+
+    Its type is read from the file's content when it is uploaded (sessions/annexes.py), and
+    it is frozen with the session once the minutes are validated: listed in the PDF of record.
+    """
+
+    class ContentType(models.TextChoices):
+        PDF = "application/pdf", pgettext_lazy("file type", "PDF document")
+        DOCX = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            pgettext_lazy("file type", "Word document"),
+        )
+        XLSX = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            pgettext_lazy("file type", "Excel workbook"),
+        )
+        PPTX = (
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            pgettext_lazy("file type", "PowerPoint presentation"),
+        )
+        PNG = "image/png", pgettext_lazy("file type", "PNG image")
+        JPEG = "image/jpeg", pgettext_lazy("file type", "JPEG image")
+
+    # The file names each type may carry; the first is the one given on download.
+    EXTENSIONS = {
+        ContentType.PDF: (".pdf",),
+        ContentType.DOCX: (".docx",),
+        ContentType.XLSX: (".xlsx",),
+        ContentType.PPTX: (".pptx",),
+        ContentType.PNG: (".png",),
+        ContentType.JPEG: (".jpg", ".jpeg"),
+    }
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="annexes"
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.SET_NULL,
+        related_name="annexes",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=255)
+    file = models.FileField(_("file"), upload_to=annex_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, choices=ContentType.choices)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = FreezeGuardedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("annex")
+        verbose_name_plural = _("annexes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gte=1),
+                name="annex_not_empty",
+                violation_error_message=_("The file is empty."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sessions:annex_download", args=[self.session_id, self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.agenda_item_id and self.agenda_item.session_id != self.session_id:
+            raise ValidationError(
+                {"agenda_item": _("Choose an agenda item of this session.")},
+                code="other_session",
+            )
+
+    @property
+    def extension(self):
+        return self.EXTENSIONS[self.content_type][0]
+
+    @property
+    def download_name(self):
+        """The file name offered on download: the title, then the extension of its type."""
+        stem = get_valid_filename(self.title)[:100] or "annexe"
+        return f"{stem}{self.extension}"
 
 
 for _through in (AgendaItem.tags.through, Recommendation.tags.through):
