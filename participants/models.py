@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
-from sessions.freeze import FreezeGuardedModel, FreezeGuardedQuerySet
+from ctn.history import HistoryQuerySet
+from sessions.freeze import FreezeGuardedModel, FreezeGuardedQuerySet, freeze_triggers
 
 
 class Organization(models.Model):
@@ -28,6 +30,9 @@ class Organization(models.Model):
         default=False,
         help_text=_("Its members may download validated minutes."),
     )
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["acronym"]
@@ -77,6 +82,9 @@ class Person(models.Model):
         blank=True,
         related_name="person",
     )
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -128,11 +136,13 @@ class Attendance(FreezeGuardedModel, models.Model):
     )
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["person__last_name", "person__first_name"]
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
+        triggers = freeze_triggers()
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "person"],

@@ -12,14 +12,18 @@ database backup carries it along with the record it belongs to.
 
 from dataclasses import dataclass
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override, pgettext, pgettext_lazy
+from simple_history.models import HistoricalRecords
 
+from ctn.history import HistoryQuerySet
 from ctn.roles import Role, can_edit, has_role
 
 
@@ -31,7 +35,7 @@ class Transition:
     reason_required: bool = False
 
 
-class MinutesQuerySet(models.QuerySet):
+class MinutesQuerySet(HistoryQuerySet):
     def published(self):
         """Minutes with at least one validated version: what partners may see and download."""
         return self.filter(
@@ -93,6 +97,7 @@ class Minutes(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = MinutesQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("minutes")
@@ -145,6 +150,27 @@ class MinutesVersionQuerySet(models.QuerySet):
     def without_pdf(self):
         """Every column but the PDF bytes: lists, ETag checks."""
         return self.defer("pdf")
+
+
+# The columns of a validated MinutesVersion that no SQL may change (see its Meta.triggers).
+RECORD_COLUMNS = (
+    "minutes_id",
+    "number",
+    "pdf",
+    "sha256",
+    "content_sha256",
+    "size",
+    "validated_at",
+    "validated_by_id",
+    "validated_during_id",
+    "outcome",
+    "amendments",
+)
+
+
+def append_only():
+    """PostgreSQL triggers of an audit table: rows are added, never changed nor deleted."""
+    return [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
 
 class MinutesVersion(models.Model):
@@ -231,6 +257,27 @@ class MinutesVersion(models.Model):
                 violation_error_message=_("A validated version needs its PDF and its validator."),
             ),
         ]
+        # On PostgreSQL the database itself keeps the PDF of record: once a version is
+        # validated, no SQL may change its bytes, fingerprints or validation, nor delete it.
+        # Only `superseded_at` (an erratum) may still be set.
+        triggers = [
+            pgtrigger.Protect(
+                name="keep_validated_pdf",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.validated_at IS NOT NULL AND ("
+                    + " OR ".join(
+                        f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in RECORD_COLUMNS
+                    )
+                    + ")"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="keep_validated_version",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Condition("OLD.validated_at IS NOT NULL"),
+            ),
+        ]
 
     def __str__(self):
         return _("%(minutes)s, version %(number)s") % {
@@ -311,6 +358,7 @@ class MinutesEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("minutes event")
         verbose_name_plural = _("minutes history")
+        triggers = append_only()
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
@@ -337,6 +385,69 @@ class Download(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("download")
         verbose_name_plural = _("downloads")
+        triggers = append_only()
 
     def __str__(self):
         return f"{self.user} – {self.version} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_session(self, session_id):
+        return self.filter(session_id=session_id)
+
+
+class AuditEvent(models.Model):
+    """What the audit trail records besides the history of the records themselves.
+
+    Log-ins (failed ones too), refusals (403, 404, frozen session, conflicting edit) and PDFs
+    refused because their bytes no longer match their fingerprint. Written by reports/audit.py;
+    no screen changes or deletes a row, and on PostgreSQL a trigger refuses it to any SQL.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", pgettext_lazy("audit event", "log-in")
+        LOGIN_FAILED = "login_failed", pgettext_lazy("audit event", "failed log-in")
+        LOGOUT = "logout", pgettext_lazy("audit event", "log-out")
+        REFUSED = "refused", pgettext_lazy("audit event", "refused")
+        CONFLICT = "conflict", pgettext_lazy("audit event", "edit conflict")
+        TAMPERED = "tampered", pgettext_lazy("audit event", "altered PDF refused")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        null=True,
+        blank=True,
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    # No database constraint: the entry outlives a session deleted later, and a refusal may
+    # name a session that never existed.
+    session = models.ForeignKey(
+        "ctn_sessions.Session",
+        verbose_name=_("session"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    detail = models.TextField(_("detail"), blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["session", "at"])]
+        triggers = append_only()
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.username} ({self.at:%Y-%m-%d %H:%M})"

@@ -14,11 +14,13 @@ Only the fields a model lists in `freeze_exempt_fields` may still change on a fr
 This module imports no model at import time: participants.models and sessions.models both use it.
 """
 
+import pgtrigger
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ctn.history import HistoryQuerySet
 
 # Minutes.Status.VALIDATED; spelt here because reports imports sessions, not the reverse.
 FROZEN_MINUTES_STATUS = "validated"
@@ -60,10 +62,11 @@ def frozen_session_ids(session_ids):
     )
 
 
-class FreezeGuardedQuerySet(models.QuerySet):
+class FreezeGuardedQuerySet(HistoryQuerySet):
     """Refuses bulk writes touching rows of a frozen session.
 
     `session_path` is the lookup from the model to its Session ("" for Session itself).
+    It derives from HistoryQuerySet: the bulk writes it lets through leave their history rows.
     """
 
     session_path = "session__"
@@ -231,3 +234,51 @@ class FrozenSessionAdminMixin:
                 perms_needed = set(perms_needed) - {str(self.opts.verbose_name)}
             protected = [*protected, *(f"{obj} – {SessionFrozen().message}" for obj in frozen)]
         return deleted, model_count, perms_needed, protected
+
+
+def freeze_triggers(session_column="session_id", exempt_columns=()):
+    """PostgreSQL triggers that make the database itself refuse to change a frozen session.
+
+    For Meta.triggers of Session (`session_column="id"`) and of every model recorded under a
+    session: an INSERT into, or an UPDATE or DELETE of a row of, a session whose minutes are
+    validated raises, whatever path the SQL came from (raw `UPDATE` included). The minutes'
+    status is read when the row is written, so an erratum (minutes back to draft) makes the
+    session writable again. An UPDATE that changes only `exempt_columns` passes (the follow-up
+    status of a recommendation). django-pgtrigger installs them by migration on PostgreSQL
+    only; SQLite keeps the application-level guards above.
+    """
+
+    # Constants only (a column name from the model definitions, a status), never user input.
+    def frozen(row):
+        return (
+            "EXISTS (SELECT 1 FROM reports_minutes"  # noqa: S608  # nosec B608
+            f" WHERE reports_minutes.session_id = {row}.{session_column}"
+            f" AND reports_minutes.status = '{FROZEN_MINUTES_STATUS}')"
+        )
+
+    old_frozen, new_frozen = frozen("OLD"), frozen("NEW")
+    if exempt_columns:
+        removed = "ARRAY[{}]".format(", ".join(f"'{column}'" for column in exempt_columns))
+        changed = f"(to_jsonb(NEW) - {removed}) IS DISTINCT FROM (to_jsonb(OLD) - {removed})"
+    else:
+        changed = "ROW(NEW.*) IS DISTINCT FROM ROW(OLD.*)"
+    func = f"""
+        IF (TG_OP = 'DELETE' AND {old_frozen})
+           OR (TG_OP = 'INSERT' AND {new_frozen})
+           OR (TG_OP = 'UPDATE' AND {changed} AND ({old_frozen} OR {new_frozen})) THEN
+            RAISE EXCEPTION 'ctn: % on % refused: the minutes of the session are validated',
+                TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    """
+    return [
+        pgtrigger.Trigger(
+            name="refuse_change_when_frozen",
+            when=pgtrigger.Before,
+            operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+            func=func,
+        )
+    ]

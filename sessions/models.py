@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from ctn import french
+from ctn.history import HistoryQuerySet
 from participants.models import Attendance
 from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
     FROZEN_MINUTES_STATUS,
@@ -21,6 +23,7 @@ from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this modu
     FreezeGuardedQuerySet,
     SessionFrozen,
     SessionGuardedQuerySet,
+    freeze_triggers,
     frozen_session_ids,
     refuse_rapporteurs_change_on_frozen_session,
 )
@@ -65,7 +68,7 @@ class Committee(models.Model):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
 
 
-class TagQuerySet(models.QuerySet):
+class TagQuerySet(HistoryQuerySet):
     def delete(self):
         for tag in self:
             tag.ensure_deletable()
@@ -97,6 +100,7 @@ class Tag(models.Model):
     )
 
     objects = TagQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind", "name"]
@@ -223,8 +227,12 @@ class Session(FreezeGuardedModel, models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
+    # Optimistic lock of the session and of its sections: every save through the screens
+    # checks and bumps it in one UPDATE (sessions/views.py), so a concurrent edit is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = SessionQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[rapporteurs])
 
     class Meta:
         ordering = ["-start_date", "-number"]
@@ -250,6 +258,7 @@ class Session(FreezeGuardedModel, models.Model):
             ),
         ]
         indexes = [models.Index(fields=["committee", "start_date"])]
+        triggers = freeze_triggers("id")
 
     def __str__(self):
         return _("%(ordinal)s %(kind)s session") % {
@@ -314,11 +323,13 @@ class CoChair(FreezeGuardedModel, models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("co-chair")
         verbose_name_plural = _("co-chairs")
+        triggers = freeze_triggers()
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "person"],
@@ -361,11 +372,13 @@ class AgendaItem(FreezeGuardedModel, models.Model):
     )
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[tags])
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
+        triggers = freeze_triggers()
 
     def __str__(self):
         return self.title
@@ -410,11 +423,13 @@ class Intervention(FreezeGuardedModel, models.Model):
     quote = models.TextField(_("quote"), blank=True, help_text=_("Verbatim words, if any."))
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")
+        triggers = freeze_triggers()
 
     def __str__(self):
         return self.speaker_name
@@ -447,11 +462,13 @@ class ExpectedResult(FreezeGuardedModel, models.Model):
     comment = models.TextField(_("comment"), blank=True)
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("expected result")
         verbose_name_plural = _("expected results")
+        triggers = freeze_triggers()
 
     def __str__(self):
         return self.description
@@ -554,11 +571,13 @@ class Recommendation(FreezeGuardedModel, models.Model):
     freeze_exempt_fields = ("status",)
 
     objects = RecommendationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[tags])
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
+        triggers = freeze_triggers(exempt_columns=["status"])
 
     def __str__(self):
         return self.text
@@ -654,11 +673,13 @@ class FollowUp(FreezeGuardedModel, models.Model):
     note = models.TextField(_("note"), blank=True)
 
     objects = FollowUpQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("follow-up of a recommendation")
         verbose_name_plural = _("follow-ups of recommendations")
+        triggers = freeze_triggers()
         constraints = [
             models.UniqueConstraint(
                 fields=["recommendation", "session"],
@@ -832,11 +853,13 @@ class Annex(FreezeGuardedModel, models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     objects = FreezeGuardedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("annex")
         verbose_name_plural = _("annexes")
+        triggers = freeze_triggers()
         constraints = [
             models.CheckConstraint(
                 condition=Q(size__gte=1),
