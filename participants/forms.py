@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Organization, Person
+from participants.models import Organization, Person, Profile
 
 
 def person_label(person):
@@ -84,3 +84,9 @@ class QuickPersonForm(forms.ModelForm):
     @property
     def is_used(self):
         return self.is_bound and self.has_changed()
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["notify_minutes"]

@@ -1,3 +1,6 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -5,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ctn.roles import can_edit
-from participants.forms import OrganizationForm, PersonForm
-from participants.models import Organization, Person
+from participants.forms import OrganizationForm, PersonForm, ProfileForm
+from participants.models import Organization, Person, Profile
 
 
 def require_editor(user):
@@ -86,3 +90,55 @@ def _edit(request, form_class, instance, list_url):
             "cancel_url": next_url or reverse(list_url),
         },
     )
+
+
+# -- The user's own profile: e-mails and calendar link -------------------------------------------
+
+CALENDAR_LINK_SESSION_KEY = "ctn_new_calendar_link"
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The user's preferences: e-mails of validated minutes, and the private calendar link.
+
+    A new calendar link is shown once, on the page that follows its creation: only its hash is
+    kept (participants.models.Profile).
+    """
+    user_profile = Profile.for_user(request.user)
+    form = ProfileForm(request.POST or None, instance=user_profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if form.instance.notify_minutes:
+            messages.success(request, _("You will receive an e-mail when minutes are validated."))
+        else:
+            messages.success(
+                request, _("You will no longer receive an e-mail when minutes are validated.")
+            )
+        return redirect("profile")
+    return render(
+        request,
+        "participants/profile.html",
+        {
+            "form": form,
+            "profile": user_profile,
+            "new_calendar_link": request.session.pop(CALENDAR_LINK_SESSION_KEY, None),
+            "calendar_max_age": settings.CALENDAR_TOKEN_MAX_AGE,
+        },
+    )
+
+
+@require_POST
+def calendar_link_create(request):
+    """Create the calendar link, or replace it: the previous link stops working."""
+    token = Profile.for_user(request.user).new_calendar_token()
+    query = urlencode({"token": token})
+    request.session[CALENDAR_LINK_SESSION_KEY] = f"{settings.SITE_URL}{reverse('calendar')}?{query}"
+    messages.success(request, _("Your calendar link has been created. Copy it now."))
+    return redirect("profile")
+
+
+@require_POST
+def calendar_link_revoke(request):
+    Profile.for_user(request.user).revoke_calendar_token()
+    messages.success(request, _("Your calendar link has been revoked: it no longer works."))
+    return redirect("profile")

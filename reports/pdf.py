@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 
 from ctn import french
@@ -78,7 +78,7 @@ def _write_pdf(html, *, archival):
 def _minutes_context(minutes, *, record, version):
     from participants.models import Organization
     from reports.models import Minutes, MinutesEvent
-    from sessions.models import ExpectedResult, Intervention, Recommendation, Session
+    from sessions.models import Annex, ExpectedResult, Intervention, Recommendation, Session
 
     # The neighbours by date within the committee. The next session is read as annotations of
     # the main query, and the previous one only through its recommendations: the PDF is built
@@ -92,6 +92,7 @@ def _minutes_context(minutes, *, record, version):
     )
     session = (
         Session.objects.with_sections()
+        .prefetch_related(Prefetch("annexes", Annex.objects.select_related("agenda_item")))
         .annotate(
             previous_pk=Subquery(previous_pk.values("pk")[:1]),
             **{
@@ -175,6 +176,7 @@ def _minutes_context(minutes, *, record, version):
         "rapporteurs": list(session.rapporteurs.all()),
         "cochairs": list(session.cochairs.all()),
         "signed_on": french.long_date(session.end_date),
+        "annexes": list(session.annexes.all()),
     }
 
 
@@ -236,6 +238,51 @@ def render_attendance_sheet_pdf(session):
                 "blank_rows": range(
                     len(attendances) + 1, len(attendances) + 1 + BLANK_ATTENDANCE_ROWS
                 ),
+            },
+        )
+        return _write_pdf(html, archival=False)
+
+
+def _convocation_signatory(cochairs):
+    """Who signs the convocation: the co-chair who is the programme's coordinator, if any."""
+    for cochair in cochairs:
+        text = f"{cochair.capacity} {cochair.person.function}".lower()
+        if "coordinat" in text:
+            return cochair
+    return None
+
+
+def render_convocation_pdf(session):
+    """The convocation (invitation letter) of a session as PDF bytes, in French.
+
+    Letterhead, the session, its dates and venue, its objective and expected results, its draft
+    agenda, signed by the coordinator among the co-chairs (a blank signature otherwise). Made
+    mostly for planned sessions; built in a fixed number of queries. Raises PdfRenderingError.
+    """
+    from sessions.models import AgendaItem, CoChair, Session
+
+    with translation.override("fr"):
+        session = (
+            Session.objects.select_related("committee")
+            .prefetch_related(
+                Prefetch(
+                    "agenda_items", AgendaItem.objects.select_related("presenter__organization")
+                ),
+                "expected_results",
+                Prefetch("cochairs", CoChair.objects.select_related("person__organization")),
+            )
+            .get(pk=session.pk)
+        )
+        cochairs = list(session.cochairs.all())
+        html = render_to_string(
+            "reports/pdf/convocation.html",
+            {
+                "session": session,
+                "committee": session.committee,
+                "agenda_items": list(session.agenda_items.all()),
+                "results": list(session.expected_results.all()),
+                "signatory": _convocation_signatory(cochairs),
+                "issued_on": french.long_date(timezone.localdate()),
             },
         )
         return _write_pdf(html, archival=False)

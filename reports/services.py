@@ -8,6 +8,7 @@ locked. Views only call these functions; errors are MinutesError with a French m
 import hashlib
 import logging
 import re
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from ctn.roles import has_role
+from reports import distribution
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, render_minutes_pdf
 from sessions.models import ExpectedResult
@@ -122,7 +124,8 @@ def validate(
     its SHA-256 in a new or reopened MinutesVersion, moves the minutes to validated (which
     freezes the session) and, when `validated_during` is given, marks that session's expected
     result "le compte rendu de la Nème session a été validé" as achieved. All of it or nothing:
-    if the PDF cannot be rendered, MinutesError is raised and nothing changes.
+    if the PDF cannot be rendered, MinutesError is raised and nothing changes. Once committed,
+    the partners are e-mailed the link to the PDF (reports.distribution.notify_partners).
 
     Postponed: the minutes stay submitted; the history records it, and the expected result of
     `validated_during`, if given, is marked not achieved. Returns the version, or None.
@@ -190,6 +193,9 @@ def validate(
         )
         if validated_during is not None:
             record_review_result(validated_during, minutes.session, achieved=True)
+        # The partners are told once the validation is committed; a failure there is logged
+        # and leaves the validation as it is (robust).
+        transaction.on_commit(partial(distribution.notify_partners, version), robust=True)
     return version
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:session_pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
     path("<int:session_pk>/minutes-v<int:number>.pdf", views.version_pdf, name="version_pdf"),
     path("<int:session_pk>/attendance.pdf", views.attendance_pdf, name="attendance_pdf"),
+    path("<int:session_pk>/convocation.pdf", views.convocation_pdf, name="convocation_pdf"),
 ]

@@ -12,13 +12,20 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, parse_etags
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctn.roles import can_edit, has_role
 from reports import services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
 from reports.models import Minutes, MinutesEvent, MinutesVersion
-from reports.pdf import PdfRenderingError, render_attendance_sheet_pdf, render_minutes_pdf
+from reports.pdf import (
+    PdfRenderingError,
+    render_attendance_sheet_pdf,
+    render_convocation_pdf,
+    render_minutes_pdf,
+)
+from sessions.exports import session_file_stem
 from sessions.models import Session
 
 
@@ -304,6 +311,28 @@ def attendance_pdf(request, session_pk):
     filename = f"{session.committee.acronym}-{session.number}-{suffix}.pdf"
     response = _pdf_response(pdf, filename, attachment=True)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def convocation_pdf(request, session_pk):
+    """The convocation of a session. The secretariat and the coordinator get it for any session;
+    partners, being members invited to the sessions, for the planned ones (and for those whose
+    minutes they may read); any other session is a 404 to them, as elsewhere."""
+    sessions = Session.objects.select_related("committee")
+    if not can_edit(request.user):
+        sessions = sessions.filter(
+            Q(status=Session.Status.PLANNED) | Q(minutes__in=Minutes.objects.published())
+        )
+    session = get_object_or_404(sessions, pk=session_pk)
+    try:
+        pdf = render_convocation_pdf(session)
+    except PdfRenderingError:
+        messages.error(request, _("The convocation could not be produced. Tell the administrator."))
+        return redirect("home")
+    filename = f"{session_file_stem(session)}-{pgettext('file name', 'convocation')}.pdf"
+    response = _pdf_response(pdf, filename, attachment=True)
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

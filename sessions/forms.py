@@ -1,12 +1,18 @@
+from pathlib import PurePath
+
 from django import forms
+from django.conf import settings
 from django.db.models import Max, UniqueConstraint
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from participants.forms import PeopleChoiceField, PersonChoiceField
 from participants.models import Attendance
+from sessions.annexes import detect_content_type, extension_matches
 from sessions.models import (
     AgendaItem,
+    Annex,
     CoChair,
     Committee,
     ExpectedResult,
@@ -291,3 +297,71 @@ InterventionFormSet = section_formset(Intervention, InterventionForm)
 ExpectedResultFormSet = section_formset(ExpectedResult, ExpectedResultForm)
 RecommendationFormSet = section_formset(Recommendation, RecommendationForm)
 AttendanceFormSet = section_formset(Attendance, AttendanceForm, extra=5)
+
+
+class AnnexForm(forms.ModelForm):
+    """Upload of an annex: the size and the type are checked on the file's content."""
+
+    class Meta:
+        model = Annex
+        fields = ["file", "title", "agenda_item"]
+        help_texts = {
+            "title": _("As listed in the minutes; the file name when left empty."),
+            "agenda_item": _("Leave empty for an annex of the whole session."),
+        }
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.session = session
+        self.fields["title"].required = False
+        self.fields["agenda_item"].queryset = session.agenda_items.all()
+        self.fields["file"].help_text = _(
+            "PDF, Word, Excel, PowerPoint, PNG or JPEG; %(limit)s at most."
+        ) % {"limit": filesizeformat(settings.ANNEX_MAX_SIZE)}
+        self.fields["file"].widget.attrs["accept"] = ",".join(
+            extension for extensions in Annex.EXTENSIONS.values() for extension in extensions
+        )
+        self.detected_content_type = None
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > settings.ANNEX_MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)s): the limit is %(limit)s."),
+                code="too_large",
+                params={
+                    "size": filesizeformat(file.size),
+                    "limit": filesizeformat(settings.ANNEX_MAX_SIZE),
+                },
+            )
+        content_type = detect_content_type(file)
+        if content_type is None:
+            raise forms.ValidationError(
+                _(
+                    "This file was refused: its content is not that of a PDF, Word, Excel or "
+                    "PowerPoint document or of a PNG or JPEG image, or the file is damaged."
+                ),
+                code="bad_content",
+            )
+        if not extension_matches(file.name, content_type):
+            raise forms.ValidationError(
+                _(
+                    "The file's name does not match its content (%(type)s): name it with the "
+                    "extension %(extension)s."
+                ),
+                code="extension_mismatch",
+                params={
+                    "type": Annex.ContentType(content_type).label,
+                    "extension": Annex.EXTENSIONS[content_type][0],
+                },
+            )
+        self.detected_content_type = content_type
+        return file
+
+    def clean(self):
+        cleaned_data = super().clean()
+        file = cleaned_data.get("file")
+        if file and not cleaned_data.get("title"):
+            cleaned_data["title"] = PurePath(file.name).stem[:255]
+            self.instance.title = cleaned_data["title"]
+        return cleaned_data

@@ -1,22 +1,30 @@
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
+from participants.models import Profile
 from reports.models import Minutes
-from sessions import forms
-from sessions.models import Intervention, Session, SessionFrozen
+from sessions import annexes, exports, forms, ical
+from sessions.models import Annex, Intervention, Session, SessionFrozen
+
+logger = logging.getLogger(__name__)
 
 
 def get_session_for_user(user, pk, *, edit=False, queryset=None):
@@ -264,3 +272,132 @@ def section_edit(request, pk, section):
             "has_errors": formset.total_error_count() or (adds_person and person_form.errors),
         },
     )
+
+
+# -- Annexes ------------------------------------------------------------------------------------
+
+
+def annex_list(request, pk):
+    """The annexes of a session, and the upload form (secretariat and coordinator)."""
+    if not can_edit(request.user):
+        raise PermissionDenied
+    session = get_session_for_user(request.user, pk)
+    frozen = session.is_frozen
+    form = None if frozen else forms.AnnexForm(session=session)
+    if request.method == "POST":
+        if frozen:
+            messages.error(request, str(SessionFrozen(session)))
+            return redirect("sessions:annexes", pk=pk)
+        form = forms.AnnexForm(request.POST, request.FILES, session=session)
+        if form.is_valid():
+            try:
+                annex = annexes.add_annex(
+                    form.instance,
+                    form.cleaned_data["file"],
+                    content_type=form.detected_content_type,
+                    user=request.user,
+                )
+            except SessionFrozen as refused:
+                messages.error(request, str(refused))
+                return redirect("sessions:annexes", pk=pk)
+            messages.success(request, _("The annex “%(title)s” has been added.") % {"title": annex})
+            return redirect("sessions:annexes", pk=pk)
+    return render(
+        request,
+        "sessions/annex_list.html",
+        {
+            "session": session,
+            "annexes": session.annexes.select_related("agenda_item", "uploaded_by"),
+            "form": form,
+            "frozen_message": str(SessionFrozen(session)) if frozen else "",
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+@require_GET
+def annex_download(request, pk, annex_pk):
+    """An annex file, under the minutes' rule: partners only once the minutes are published."""
+    if not can_edit(request.user):
+        get_object_or_404(Minutes.objects.published(), session_id=pk)
+    annex = get_object_or_404(Annex, pk=annex_pk, session_id=pk)
+    try:
+        file = annex.file.open("rb")
+    except OSError:
+        logger.exception("Annex file %s is missing from the storage", annex.file.name)
+        raise Http404 from None
+    response = FileResponse(
+        file, as_attachment=True, filename=annex.download_name, content_type=annex.content_type
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_POST
+def annex_delete(request, pk, annex_pk):
+    if not can_edit(request.user):
+        raise PermissionDenied
+    annex = get_object_or_404(Annex, pk=annex_pk, session_id=pk)
+    try:
+        annexes.delete_annex(annex)
+    except SessionFrozen as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The annex “%(title)s” has been deleted.") % {"title": annex})
+    return redirect("sessions:annexes", pk=pk)
+
+
+# -- Exports and calendar -----------------------------------------------------------------------
+
+
+@require_GET
+def recommendations_export(request, pk, file_format):
+    session = get_session_for_user(request.user, pk)
+    return exports.table_response(exports.recommendations_table(session), file_format)
+
+
+@require_GET
+def all_recommendations_export(request, file_format):
+    sessions = Session.objects.visible_to(request.user)
+    return exports.table_response(exports.all_recommendations_table(sessions), file_format)
+
+
+@require_GET
+def attendance_export(request, pk, file_format):
+    session = get_session_for_user(request.user, pk)
+    table = exports.attendance_table(session, with_contacts=can_edit(request.user))
+    return exports.table_response(table, file_format)
+
+
+def _calendar_refusal(message, status):
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@login_not_required
+@require_GET
+def calendar_feed(request):
+    """The sessions as iCalendar for a calendar program, reached with a profile's private
+    token (no log-in): 404 for an unknown or revoked token, 403 once it has expired."""
+    token = request.GET.get("token", "")
+    profile = None
+    if 20 <= len(token) <= 100:
+        profile = (
+            Profile.objects.select_related("user")
+            .filter(calendar_token=Profile.hash_token(token), user__is_active=True)
+            .first()
+        )
+    if profile is None:
+        return _calendar_refusal(
+            _("Unknown or revoked calendar link. Create a new one on your profile page."), 404
+        )
+    if profile.calendar_token_expired():
+        return _calendar_refusal(
+            _("This calendar link has expired. Create a new one on your profile page."), 403
+        )
+    response = HttpResponse(
+        ical.calendar_bytes(ical.calendar_sessions(profile.user)),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(False, "ctn.ics")
+    response["Cache-Control"] = "private, no-cache"
+    return response

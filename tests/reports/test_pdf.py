@@ -241,7 +241,7 @@ def test_the_pdf_builders_run_a_constant_number_of_queries(committee, renderer):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert counts[0] == {"minutes": 9, "attendance": 2}[renderer]
+    assert counts[0] == {"minutes": 10, "attendance": 2}[renderer]
 
 
 def test_the_minutes_announce_the_next_session_when_it_is_planned(committee, session_18, tmp_path):

@@ -1,0 +1,85 @@
+"""The sessions as an iCalendar feed (RFC 5545) for a calendar program: /calendar.ics?token=…
+
+Calendar programs do not log in: the feed is reached with the private token of a user's
+profile (participants.models.Profile), and lists the sessions that user may know of: every
+session for the secretariat and the coordinator; for the others (partners), the planned
+sessions they are invited to and the past sessions whose minutes are validated.
+"""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ctn.roles import can_edit
+
+
+def calendar_sessions(user):
+    from sessions.models import Session
+
+    sessions = Session.objects.select_related("committee").order_by("start_date", "pk")
+    if can_edit(user):
+        return sessions
+    return sessions.filter(Q(status=Session.Status.PLANNED) | Q(minutes__status="validated"))
+
+
+def session_summary(session):
+    """ "18ème session ordinaire du CTN"."""
+    return _("%(session)s of the %(committee)s") % {
+        "session": session,
+        "committee": session.committee.acronym,
+    }
+
+
+def session_location(session):
+    """ "salle Kalanblo du Motel Savane, Ségou"."""
+    return f"{session.venue}, {session.city}" if session.venue else session.city
+
+
+def _uid_domain():
+    return urlsplit(settings.SITE_URL).hostname or "ctn.localhost"
+
+
+def session_event(session, *, stamp):
+    from icalendar import Event
+
+    from sessions.models import Session
+
+    event = Event()
+    # Stable across feeds and edits: a calendar program updates the event instead of adding one.
+    event.add("uid", f"ctn-session-{session.pk}@{_uid_domain()}")
+    event.add("dtstamp", stamp)
+    event.add("summary", session_summary(session))
+    # All-day events: DTEND is the day after the last day (exclusive).
+    event.add("dtstart", session.start_date)
+    event.add("dtend", session.end_date + datetime.timedelta(days=1))
+    event.add("location", session_location(session))
+    description = [session.objective.strip()] if session.objective.strip() else []
+    if session.status == Session.Status.PLANNED:
+        convocation = reverse("reports:convocation_pdf", args=[session.pk])
+        description.append(_("Convocation: %(url)s") % {"url": settings.SITE_URL + convocation})
+    if description:
+        event.add("description", "\n\n".join(description))
+    return event
+
+
+def calendar_bytes(sessions):
+    """The iCalendar file of `sessions`, in French."""
+    from icalendar import Calendar
+
+    with translation.override("fr"):
+        calendar = Calendar()
+        calendar.add("prodid", "-//CTN Jigisemejiri//Sessions//FR")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", _("CTN sessions"))
+        calendar.add("x-wr-timezone", settings.TIME_ZONE)
+        stamp = timezone.now().replace(microsecond=0)
+        for session in sessions:
+            calendar.add_component(session_event(session, stamp=stamp))
+        return calendar.to_ical()
