@@ -105,7 +105,7 @@ def profile(request):
     kept (participants.models.Profile).
     """
     user_profile = Profile.for_user(request.user)
-    form = ProfileForm(request.POST or None, instance=user_profile)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=user_profile)
     if request.method == "POST" and form.is_valid():
         form.save()
         if form.instance.notify_minutes:
