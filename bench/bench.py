@@ -972,6 +972,7 @@ def main():
     started = time.perf_counter()
     work_dir = Path(tempfile.mkdtemp(prefix="ctn-bench-"))
     os.environ.setdefault("BENCH_STATIC_ROOT", str(work_dir / "static"))
+    os.environ.setdefault("CACHE_DIR", str(work_dir / "cache"))
     if not args.skip_query_test:
         log("tests/test_query_budgets.py (1 session vs 50 large ones)")
         results_query_test = run_query_test()

@@ -3,6 +3,8 @@
 Views ask these helpers rather than group names so that a role check reads the same everywhere.
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,36 @@ def user_roles(user):
         cached = frozenset(user.groups.values_list("name", flat=True))
         user._ctn_roles = cached
     return cached
+
+
+class RolesModelBackend(ModelBackend):
+    """Django's user-name and password backend, whose `get_user` also reads the user's roles.
+
+    `get_user` runs on every request to find the logged-in user; reading the roles in that same
+    query (one EXISTS per role) saves every page the query `user_roles()` would make.
+    """
+
+    def get_user(self, user_id):
+        UserModel = get_user_model()
+        memberships = UserModel.groups.through.objects.filter(user_id=models.OuterRef("pk"))
+        user = (
+            UserModel._default_manager.filter(pk=user_id)
+            .annotate(
+                **{
+                    f"_has_role_{role.value}": models.Exists(
+                        memberships.filter(group__name=role.value)
+                    )
+                    for role in Role
+                }
+            )
+            .first()
+        )
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        user._ctn_roles = frozenset(
+            role.value for role in Role if getattr(user, f"_has_role_{role.value}")
+        )
+        return user
 
 
 def has_role(user, *roles):

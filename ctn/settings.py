@@ -124,9 +124,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = [
-    # django-axes' lockout check first, then the ordinary user-name and password check.
+    # django-axes' lockout check first, then the ordinary user-name and password check (whose
+    # lookup of the logged-in user on each request also reads their roles: ctn/roles.py).
     "ctn.security.LoginAttemptBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "ctn.roles.RolesModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -135,6 +136,21 @@ LOGOUT_REDIRECT_URL = "login"
 # after SESSION_COOKIE_AGE seconds (8 hours by default: one working day).
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions are read on every request: kept in the database and in a cache of files that all the
+# workers of the machine share, so that a page makes no session query and a log-out ends the
+# session in every worker at once (a per-process memory cache could not promise that).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
+CACHE_DIR = Path(env("CACHE_DIR", str(BASE_DIR / ".cache")))
+CACHES = {
+    # Each process's memory: for content that never changes once written, keyed by its version.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / "sessions"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
 
 # Log-in protection (django-axes). Partner offices share one mobile address, so a lockout is
 # keyed on the user name and the address together: one person's typos lock neither their

@@ -16,3 +16,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve static files from the finders, as in development; no collectstatic needed for tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# One process: the sessions' cache lives in its memory, not in files shared between test runs.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sessions",
+    },
+}

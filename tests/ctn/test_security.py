@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session as DjangoSession
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -117,7 +118,7 @@ def test_the_lockout_settings_key_on_user_and_address_together():
     assert settings.AXES_COOLOFF_TIME == datetime.timedelta(minutes=30)
     assert settings.AUTHENTICATION_BACKENDS == [
         "ctn.security.LoginAttemptBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "ctn.roles.RolesModelBackend",
     ]
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
@@ -197,6 +198,8 @@ def test_an_expired_session_is_sent_back_to_login(client, secretariat):
     client.force_login(secretariat)
     assert client.get("/").status_code == 200
     DjangoSession.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    # The cached copy (SESSION_ENGINE cached_db) is kept for the same age: it expires too.
+    caches[settings.SESSION_CACHE_ALIAS].clear()
 
     response = client.get("/")
 
