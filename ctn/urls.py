@@ -26,6 +26,7 @@ urlpatterns = [
         name="calendar_link_revoke",
     ),
     path("calendar.ics", session_views.calendar_feed, name="calendar"),
+    path("search/", session_views.search, name="search"),
     path("healthz/", ctn_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("sessions/", include("sessions.urls")),

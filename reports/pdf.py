@@ -78,23 +78,26 @@ def _write_pdf(html, *, archival):
 def _minutes_context(minutes, *, record, version):
     from participants.models import Organization
     from reports.models import Minutes, MinutesEvent
-    from sessions.models import Annex, ExpectedResult, Intervention, Recommendation, Session
+    from sessions.models import (
+        Annex,
+        ExpectedResult,
+        FollowUp,
+        Intervention,
+        Recommendation,
+        Session,
+    )
 
-    # The neighbours by date within the committee. The next session is read as annotations of
-    # the main query, and the previous one only through its recommendations: the PDF is built
-    # in a fixed, small number of queries (the page budget is 15, authentication included).
+    # The next session within the committee is read as annotations of the main query, and the
+    # follow-up of earlier recommendations is prefetched: the PDF is built in a fixed, small
+    # number of queries (the page budget is 15, authentication included).
     neighbours = Session.objects.filter(committee_id=OuterRef("committee_id"))
     following = neighbours.filter(start_date__gt=OuterRef("end_date")).order_by(
         "start_date", "number"
-    )
-    previous_pk = neighbours.filter(start_date__lt=OuterRef("start_date")).order_by(
-        "-start_date", "-number"
     )
     session = (
         Session.objects.with_sections()
         .prefetch_related(Prefetch("annexes", Annex.objects.select_related("agenda_item")))
         .annotate(
-            previous_pk=Subquery(previous_pk.values("pk")[:1]),
             **{
                 f"following_{field}": Subquery(following.values(field)[:1])
                 for field in ("number", "kind", "start_date", "end_date", "city")
@@ -102,14 +105,10 @@ def _minutes_context(minutes, *, record, version):
         )
         .get(pk=minutes.session_id)
     )
-    previous_recommendations = (
-        list(
-            Recommendation.objects.filter(session_id=session.previous_pk).select_related(
-                "responsible"
-            )
-        )
-        if session.previous_pk
-        else []
+    follow_ups = list(
+        FollowUp.objects.filter(session=session)
+        .select_related("recommendation__session", "recommendation__responsible")
+        .order_by("recommendation__session__start_date", "recommendation__order", "recommendation")
     )
     following = None
     if session.following_number:
@@ -170,7 +169,7 @@ def _minutes_context(minutes, *, record, version):
         "attendances": attendances,
         "present_count": len(present),
         "categories": sorted(categories.items()),
-        "previous_recommendations": previous_recommendations,
+        "follow_ups": follow_ups,
         "following": following,
         "reviews": list(reviews),
         "rapporteurs": list(session.rapporteurs.all()),

@@ -2,13 +2,15 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
-from django.db.models import Max, UniqueConstraint
+from django.db.models import Exists, Max, OuterRef, Q, UniqueConstraint
+from django.forms.formsets import BaseFormSet, formset_factory
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.forms import PeopleChoiceField, PersonChoiceField
-from participants.models import Attendance
+from participants.models import Attendance, Organization
 from sessions.annexes import detect_content_type, extension_matches
 from sessions.models import (
     AgendaItem,
@@ -16,9 +18,11 @@ from sessions.models import (
     CoChair,
     Committee,
     ExpectedResult,
+    FollowUp,
     Intervention,
     Recommendation,
     Session,
+    Tag,
 )
 
 END_BEFORE_START = _("The end date cannot be before the start date.")
@@ -102,11 +106,22 @@ class CoChairForm(SectionForm):
         field_classes = {"person": PersonChoiceField}
 
 
+class TagsField(forms.ModelMultipleChoiceField):
+    """The tags of an item as checkboxes, labelled with their kind."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, queryset=None, **kwargs):
+        queryset = Tag.objects.all() if queryset is None else queryset
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=queryset, **kwargs)
+
+
 class AgendaItemForm(SectionForm):
     class Meta:
         model = AgendaItem
-        fields = ["order", "title", "kind", "presenter", "summary"]
-        field_classes = {"presenter": PersonChoiceField}
+        fields = ["order", "title", "kind", "presenter", "summary", "tags"]
+        field_classes = {"presenter": PersonChoiceField, "tags": TagsField}
         widgets = {"title": short_textarea(), "summary": short_textarea(4)}
 
 
@@ -151,7 +166,9 @@ class RecommendationForm(SectionForm):
             "responsible_label",
             "due_date",
             "status",
+            "tags",
         ]
+        field_classes = {"tags": TagsField}
         widgets = {
             "text": short_textarea(3),
             "solution": short_textarea(),
@@ -279,12 +296,19 @@ class SectionFormSet(BaseInlineFormSet):
         return row
 
 
-def section_formset(model, form, extra=3):
+class TaggedSectionFormSet(SectionFormSet):
+    """A section whose rows carry tags: their tags are read in one query for all the rows."""
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("tags")
+
+
+def section_formset(model, form, extra=3, formset=SectionFormSet):
     return inlineformset_factory(
         Session,
         model,
         form=form,
-        formset=SectionFormSet,
+        formset=formset,
         extra=extra,
         can_delete=True,
         can_delete_extra=False,
@@ -292,10 +316,12 @@ def section_formset(model, form, extra=3):
 
 
 CoChairFormSet = section_formset(CoChair, CoChairForm)
-AgendaItemFormSet = section_formset(AgendaItem, AgendaItemForm)
+AgendaItemFormSet = section_formset(AgendaItem, AgendaItemForm, formset=TaggedSectionFormSet)
 InterventionFormSet = section_formset(Intervention, InterventionForm)
 ExpectedResultFormSet = section_formset(ExpectedResult, ExpectedResultForm)
-RecommendationFormSet = section_formset(Recommendation, RecommendationForm)
+RecommendationFormSet = section_formset(
+    Recommendation, RecommendationForm, formset=TaggedSectionFormSet
+)
 AttendanceFormSet = section_formset(Attendance, AttendanceForm, extra=5)
 
 
@@ -365,3 +391,261 @@ class AnnexForm(forms.ModelForm):
             cleaned_data["title"] = PurePath(file.name).stem[:255]
             self.instance.title = cleaned_data["title"]
         return cleaned_data
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["kind", "name", "slug"]
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class FollowUpForm(forms.Form):
+    """One recommendation of an earlier session, as reviewed at this session."""
+
+    recommendation = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("Status at this session"),
+        choices=[("", _("Not reviewed at this session")), *FollowUp.Status.choices],
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), widget=short_textarea(2), required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("note", "").strip() and not cleaned_data.get("status"):
+            self.add_error("status", _("Choose the status at this session to keep this note."))
+        return cleaned_data
+
+
+class BaseFollowUpFormSet(BaseFormSet):
+    """The follow-up of the earlier recommendations at one session, all rows at once.
+
+    `recommendations` are the rows offered (see RecommendationQuerySet.to_follow_up_at);
+    each form says which recommendation it is about, and the formset checks, in one query,
+    that it exists and may be followed up at this session (a later session of its committee).
+    """
+
+    def __init__(self, data=None, *, session, recommendations, **kwargs):
+        self.session = session
+        self.recommendations = {r.pk: r for r in recommendations}
+        self.existing = {f.recommendation_id: f for f in session.follow_ups.all()}
+        initial = [
+            {
+                "recommendation": r.pk,
+                "status": self.existing[r.pk].status if r.pk in self.existing else "",
+                "note": self.existing[r.pk].note if r.pk in self.existing else "",
+            }
+            for r in recommendations
+        ]
+        super().__init__(data, initial=initial, prefix="followups", **kwargs)
+        if self.is_bound:
+            posted = self._posted_ids() - set(self.recommendations)
+            if posted:
+                more = Recommendation.objects.select_related("session", "responsible")
+                self.recommendations.update(more.in_bulk(posted))
+        for form in self.forms:
+            form.recommendation_row = self.recommendations.get(self._form_id(form))
+
+    def _form_id(self, form):
+        value = form["recommendation"].value()
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def _posted_ids(self):
+        return {pk for pk in (self._form_id(form) for form in self.forms) if pk is not None}
+
+    def clean(self):
+        seen = set()
+        for form in self.forms:
+            pk = form.cleaned_data.get("recommendation")
+            if pk is None:
+                continue
+            recommendation = self.recommendations.get(pk)
+            if recommendation is None:
+                form.add_error(None, _("This recommendation does not exist any more."))
+                continue
+            error = FollowUp.order_error(recommendation.session, self.session)
+            if error:
+                form.add_error(None, error)
+            elif pk in seen:
+                form.add_error(None, FollowUp._meta.constraints[0].violation_error_message)
+            seen.add(pk)
+
+    def save(self):
+        """Create, change or remove the follow-ups at this session; returns how many changed."""
+        changed = 0
+        for form in self.forms:
+            pk, status = form.cleaned_data["recommendation"], form.cleaned_data["status"]
+            note = form.cleaned_data["note"].strip()
+            follow_up = self.existing.get(pk)
+            if not status:
+                if follow_up is not None:
+                    follow_up.delete()
+                    changed += 1
+                continue
+            if follow_up is None:
+                FollowUp.objects.create(
+                    recommendation=self.recommendations[pk],
+                    session=self.session,
+                    status=status,
+                    note=note,
+                )
+                changed += 1
+            elif (follow_up.status, follow_up.note) != (status, note):
+                follow_up.status, follow_up.note = status, note
+                follow_up.save(update_fields=["status", "note"])
+                changed += 1
+        return changed
+
+
+FollowUpFormSet = formset_factory(FollowUpForm, formset=BaseFollowUpFormSet, extra=0)
+
+
+def _tag_choices(tags):
+    return [("", _("All tags"))] + [(str(tag.pk), str(tag)) for tag in tags]
+
+
+class ListFilterForm(forms.Form):
+    """A GET filter: the valid fields filter, the invalid ones are said and ignored."""
+
+    def __init__(self, data=None, *, tags, **kwargs):
+        super().__init__(data, **kwargs)
+        self.tags = {str(tag.pk): tag for tag in tags}
+        self.fields["tag"].choices = _tag_choices(tags)
+
+    @property
+    def values(self):
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    @property
+    def is_filtered(self):
+        return bool(self.values)
+
+    @property
+    def tag(self):
+        return self.tags.get(self.values.get("tag", ""))
+
+
+class SessionFilterForm(ListFilterForm):
+    MINUTES_CHOICES = [
+        ("", _("All")),
+        ("to_submit", _("Minutes awaiting submission")),
+        ("to_validate", _("Minutes awaiting validation")),
+        ("validated", _("Minutes validated")),
+        ("planned", _("Dates passed, still planned")),
+    ]
+
+    committee = forms.ModelChoiceField(
+        label=_("Committee"), queryset=Committee.objects.all(), required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All")), *Session.Kind.choices], required=False
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200, required=False)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        choices=[("", _("All"))] + [(str(q), str(q)) for q in range(1, 5)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    minutes = forms.ChoiceField(label=_("Minutes"), choices=MINUTES_CHOICES, required=False)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+
+    def filter(self, sessions):
+        values = self.values
+        if "committee" in values:
+            sessions = sessions.filter(committee=values["committee"])
+        if "kind" in values:
+            sessions = sessions.filter(kind=values["kind"])
+        if "year" in values:
+            sessions = sessions.filter(start_date__year=values["year"])
+        if "quarter" in values:
+            sessions = sessions.filter(start_date__quarter=values["quarter"])
+        minutes = values.get("minutes")
+        if minutes == "to_submit":
+            sessions = sessions.filter(status=Session.Status.HELD).filter(
+                Q(minutes__isnull=True) | Q(minutes__status="draft")
+            )
+        elif minutes == "to_validate":
+            sessions = sessions.filter(minutes__status="submitted")
+        elif minutes == "validated":
+            sessions = sessions.filter(minutes__status="validated")
+        elif minutes == "planned":
+            sessions = sessions.filter(
+                status=Session.Status.PLANNED, end_date__lt=timezone.localdate()
+            )
+        tag = self.tag
+        if tag is not None:
+            sessions = sessions.filter(
+                Exists(
+                    AgendaItem.tags.through.objects.filter(
+                        agendaitem__session=OuterRef("pk"), tag=tag
+                    )
+                )
+                | Exists(
+                    Recommendation.tags.through.objects.filter(
+                        recommendation__session=OuterRef("pk"), tag=tag
+                    )
+                )
+            )
+        return sessions
+
+
+class RecommendationFilterForm(ListFilterForm):
+    STATUS_CHOICES = [
+        ("", _("All")),
+        ("open", _("Still open (open or in progress)")),
+        *[(value, label) for value, label in FollowUp.Status.choices],
+    ]
+
+    status = forms.ChoiceField(label=_("Current status"), choices=STATUS_CHOICES, required=False)
+    organization = forms.ChoiceField(label=_("Responsible organization"), required=False)
+    committee = forms.ModelChoiceField(
+        label=_("Committee"), queryset=Committee.objects.all(), required=False
+    )
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["organization"].choices = [
+            ("", _("All")),
+            ("none", _("No organization")),
+            *(
+                (str(pk), acronym)
+                for pk, acronym in Organization.objects.values_list("pk", "acronym")
+            ),
+        ]
+
+    def filter(self, recommendations, today):
+        values = self.values
+        status = values.get("status")
+        if status == "open":
+            recommendations = recommendations.filter(
+                current_status_value__in=Recommendation.OPEN_STATUSES
+            )
+        elif status:
+            recommendations = recommendations.filter(current_status_value=status)
+        organization = values.get("organization")
+        if organization == "none":
+            recommendations = recommendations.filter(responsible__isnull=True)
+        elif organization:
+            recommendations = recommendations.filter(responsible_id=int(organization))
+        if "committee" in values:
+            recommendations = recommendations.filter(session__committee=values["committee"])
+        if self.tag is not None:
+            recommendations = recommendations.filter(tags=self.tag)
+        if values.get("overdue"):
+            recommendations = recommendations.filter(
+                due_date__lt=today, current_status_value__in=Recommendation.OPEN_STATUSES
+            )
+        return recommendations

@@ -4,8 +4,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, RowNumber
 from django.db.models.signals import m2m_changed, pre_delete
 from django.urls import reverse
 from django.utils import timezone
@@ -132,6 +132,14 @@ class Tag(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} : {self.name}"
 
+    def save(self, *args, **kwargs):
+        # The short name follows from the name unless given (forms fill it in clean()).
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        return super().save(*args, **kwargs)
+
+    save.alters_data = True
+
     def get_absolute_url(self):
         return reverse("sessions:tag_edit", args=[self.pk])
 
@@ -171,6 +179,35 @@ class SessionQuerySet(SessionGuardedQuerySet):
         from ctn.roles import can_edit
 
         return self if can_edit(user) else self.validated()
+
+    def ordinary_quarters(self):
+        """Ordinary sessions counted per committee, year and quarter, in the database:
+        rows {committee_id, year, quarter, held, planned}."""
+        return (
+            self.filter(kind=Session.Kind.ORDINARY)
+            .annotate(year=ExtractYear("start_date"), quarter=ExtractQuarter("start_date"))
+            .values("committee_id", "year", "quarter")
+            .annotate(
+                held=Count("pk", filter=Q(status=Session.Status.HELD)),
+                planned=Count("pk", filter=Q(status=Session.Status.PLANNED)),
+            )
+            .order_by("committee_id", "year", "quarter")
+        )
+
+    def latest_held(self, count=4):
+        """The last `count` held sessions of each committee (one query, a window function)."""
+        return (
+            self.filter(status=Session.Status.HELD)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("committee_id"),
+                    order_by=[F("start_date").desc(), F("number").desc()],
+                )
+            )
+            .filter(rank__lte=count)
+            .order_by("committee_id", "start_date", "number")
+        )
 
     def with_sections(self):
         """Everything the session page and the minutes print, in a fixed number of queries."""
@@ -507,6 +544,28 @@ class RecommendationQuerySet(FreezeGuardedQuerySet):
             current_status_value=Coalesce(Subquery(latest.values("status")[:1]), F("status")),
             latest_follow_up_note=Subquery(latest.values("note")[:1]),
             latest_follow_up_session_id=Subquery(latest.values("session_id")[:1]),
+        )
+
+    def to_follow_up_at(self, session):
+        """What the follow-up screen of `session` lists: the recommendations of the earlier
+        sessions of its committee that were still open before it (by their latest follow-up
+        at an earlier session, else their own status), and those already followed up at it.
+
+        Annotated with `status_before` (that status before the session).
+        """
+        earlier = FollowUp.objects.filter(
+            recommendation=OuterRef("pk"), session__start_date__lt=session.start_date
+        ).order_by("-session__start_date", "-session__number", "-pk")
+        here = FollowUp.objects.filter(recommendation=OuterRef("pk"), session=session)
+        return (
+            self.filter(
+                session__committee_id=session.committee_id,
+                session__start_date__lt=session.start_date,
+            )
+            .annotate(status_before=Coalesce(Subquery(earlier.values("status")[:1]), F("status")))
+            .filter(Q(status_before__in=Recommendation.OPEN_STATUSES) | Exists(here))
+            .select_related("session", "responsible")
+            .order_by("session__start_date", "session__number", "order", "pk")
         )
 
     def still_open(self, *, validated_only=False):

@@ -5,24 +5,38 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ctn.roles import can_edit, is_coordinator
+from ctn import french
+from ctn.roles import can_edit
 from participants.forms import QuickPersonForm
-from participants.models import Profile
-from reports.models import Minutes
+from participants.models import Attendance, Profile
+from reports.models import Minutes, MinutesEvent
 from sessions import annexes, exports, forms, ical
-from sessions.models import Annex, Intervention, Session, SessionFrozen
+from sessions import search as full_text
+from sessions.models import (
+    AgendaItem,
+    Annex,
+    Committee,
+    FollowUp,
+    Intervention,
+    Recommendation,
+    Session,
+    SessionFrozen,
+    Tag,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,53 +118,20 @@ SECTIONS = {
 }
 
 
-def home(request):
-    user = request.user
-    sessions = Session.objects.visible_to(user).select_related("committee", "minutes")
-    today = timezone.localdate()
-    awaiting = []
-    if can_edit(user):
-        awaiting = [
-            (
-                _("Sessions whose dates have passed, still marked as planned"),
-                sessions.filter(status=Session.Status.PLANNED, end_date__lt=today),
-            ),
-            (
-                _("Held sessions whose minutes are still to be written"),
-                sessions.filter(status=Session.Status.HELD).filter(
-                    Q(minutes__isnull=True) | Q(minutes__status=Minutes.Status.DRAFT)
-                ),
-            ),
-        ]
-        if is_coordinator(user):
-            awaiting.append(
-                (
-                    _("Minutes submitted for validation"),
-                    sessions.filter(minutes__status=Minutes.Status.SUBMITTED),
-                )
-            )
-        awaiting = [(title, list(group)) for title, group in awaiting]
-    return render(
-        request,
-        "home.html",
-        {
-            "next_session": sessions.filter(status=Session.Status.PLANNED, end_date__gte=today)
-            .order_by("start_date")
-            .first(),
-            "latest_sessions": sessions.filter(status=Session.Status.HELD)[:5],
-            "awaiting": [(title, group) for title, group in awaiting if group],
-            "show_awaiting": can_edit(user),
-        },
-    )
-
-
-def session_list(request):
-    sessions = Session.objects.visible_to(request.user).select_related("committee", "minutes")
-    return render(request, "sessions/session_list.html", {"sessions": sessions})
-
-
 def session_detail(request, pk):
-    session = get_session_for_user(request.user, pk, queryset=Session.objects.with_sections())
+    queryset = Session.objects.with_sections().prefetch_related(
+        "agenda_items__tags",
+        "recommendations__tags",
+        Prefetch(
+            "follow_ups",
+            FollowUp.objects.select_related(
+                "recommendation__session", "recommendation__responsible"
+            ).order_by(
+                "recommendation__session__start_date", "recommendation__order", "recommendation"
+            ),
+        ),
+    )
+    session = get_session_for_user(request.user, pk, queryset=queryset)
     return render(
         request,
         "sessions/session_detail.html",
@@ -271,6 +252,419 @@ def section_edit(request, pk, section):
             "person_form": person_form,
             "has_errors": formset.total_error_count() or (adds_person and person_form.errors),
         },
+    )
+
+
+# -- Dashboard, recommendations' follow-up, tags, search ----------------------------------------
+
+DASHBOARD_YEARS = 5
+AWAITING_LIMIT = 20
+DASHBOARD_ORGANIZATIONS = 15
+OVERDUE_LIMIT = 10
+RECOMMENDATIONS_PER_PAGE = 50
+PRESENT_STATUSES = (Attendance.Status.PRESENT, Attendance.Status.REPRESENTED)
+
+
+def _tag_from(request, tags):
+    """The tag asked by ?tag=<pk> among `tags` (a list read once), None, or an error."""
+    value = request.GET.get("tag", "").strip()
+    if not value:
+        return None, ""
+    tag = next((t for t in tags if str(t.pk) == value), None)
+    if tag is None:
+        return None, _("This tag does not exist; the results are not filtered by tag.")
+    return tag, ""
+
+
+def _quarter_of(day):
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarters_grid(sessions, today, *, partner):
+    """Per committee, the last DASHBOARD_YEARS years of quarters: held, planned or missing
+    (a past quarter without an ordinary session, for a committee meeting every quarter)."""
+    rows = list(
+        sessions.ordinary_quarters().values(
+            "committee_id",
+            "year",
+            "quarter",
+            "held",
+            "planned",
+            acronym=F("committee__acronym"),
+            cadence=F("committee__cadence"),
+        )
+    )
+    current = _quarter_of(today)
+    committees = {}
+    for row in rows:
+        committee = committees.setdefault(
+            row["committee_id"],
+            {"acronym": row["acronym"], "cadence": row["cadence"], "counts": {}},
+        )
+        committee["counts"][(row["year"], row["quarter"])] = row
+    grids = []
+    for committee_id, committee in sorted(committees.items(), key=lambda c: c[1]["acronym"]):
+        counts = committee["counts"]
+        first = min(counts)
+        last_year = max(max(year for year, _quarter in counts), today.year)
+        quarterly = committee["cadence"] == Committee.Cadence.QUARTERLY
+        years = []
+        for year in range(last_year, max(first[0], last_year - DASHBOARD_YEARS + 1) - 1, -1):
+            cells = []
+            for quarter in (1, 2, 3, 4):
+                row = counts.get((year, quarter))
+                state = ""
+                if row and row["held"]:
+                    state = "held"
+                elif row and row["planned"]:
+                    state = "planned"
+                elif quarterly and not partner and first <= (year, quarter) < current:
+                    state = "missing"
+                query = urlencode(
+                    {
+                        "committee": committee_id,
+                        "year": year,
+                        "quarter": quarter,
+                        "kind": "ordinary",
+                    }
+                )
+                cells.append(
+                    {
+                        "quarter": quarter,
+                        "state": state,
+                        "held": row["held"] if row else 0,
+                        "planned": row["planned"] if row else 0,
+                        "url": f"{reverse('sessions:list')}?{query}",
+                    }
+                )
+            years.append({"year": year, "cells": cells})
+        grids.append({"acronym": committee["acronym"], "years": years})
+    return grids
+
+
+def _awaiting_minutes(sessions, today):
+    """Editors' list of what waits: planned sessions whose dates have passed, minutes to submit
+    (waiting since the end of the session) and to validate (since their submission)."""
+    submitted_at = (
+        MinutesEvent.objects.filter(minutes__session=OuterRef("pk"), action=Minutes.Action.SUBMIT)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    rows = (
+        sessions.filter(
+            Q(status=Session.Status.PLANNED, end_date__lt=today)
+            | Q(status=Session.Status.HELD)
+            & (
+                Q(minutes__isnull=True)
+                | Q(minutes__status__in=[Minutes.Status.DRAFT, Minutes.Status.SUBMITTED])
+            )
+        )
+        .annotate(submitted_at=Subquery(submitted_at))
+        .order_by("end_date", "pk")[: 3 * AWAITING_LIMIT]
+    )
+    groups = {"planned": [], "to_submit": [], "to_validate": []}
+    for session in rows:
+        try:
+            minutes = session.minutes
+        except ObjectDoesNotExist:
+            minutes = None
+        if session.status == Session.Status.PLANNED:
+            key, since = "planned", session.end_date
+        elif minutes is not None and minutes.status == Minutes.Status.SUBMITTED:
+            key = "to_validate"
+            at = session.submitted_at or minutes.updated_at
+            since = timezone.localdate(at)
+        else:
+            key, since = "to_submit", session.end_date
+        groups[key].append({"session": session, "days": (today - since).days})
+    for items in groups.values():
+        items.sort(key=lambda item: -item["days"])
+    return [
+        {
+            "key": key,
+            "title": title,
+            "items": groups[key][:AWAITING_LIMIT],
+            "more": len(groups[key]) > AWAITING_LIMIT,
+            "url": f"{reverse('sessions:list')}?{urlencode({'minutes': key})}",
+        }
+        for key, title in [
+            ("to_validate", _("Minutes awaiting validation")),
+            ("to_submit", _("Minutes awaiting submission")),
+            ("planned", _("Sessions whose dates have passed, still marked as planned")),
+        ]
+    ]
+
+
+def _open_recommendations(user, today, tag):
+    """Open recommendations counted by responsible organization, the overdue first."""
+    recommendations = Recommendation.objects.visible_to(user).filter(
+        current_status_value__in=Recommendation.OPEN_STATUSES
+    )
+    if tag is not None:
+        recommendations = recommendations.filter(tags=tag)
+    by_organization = list(
+        recommendations.values("responsible_id", acronym=F("responsible__acronym"))
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+        .order_by("-overdue", "-total", "acronym")[: DASHBOARD_ORGANIZATIONS + 1]
+    )
+    base = {"status": "open", **({"tag": tag.pk} if tag else {})}
+    list_url = reverse("sessions:recommendation_list")
+    for row in by_organization:
+        params = {**base, "organization": row["responsible_id"] or "none"}
+        row["url"] = f"{list_url}?{urlencode(params)}"
+        row["overdue_url"] = f"{list_url}?{urlencode({**params, 'overdue': 1})}"
+    overdue = list(
+        recommendations.filter(due_date__lt=today)
+        .select_related("session__committee", "responsible")
+        .order_by("due_date", "pk")[:OVERDUE_LIMIT]
+    )
+    for recommendation in overdue:
+        recommendation.days_overdue = (today - recommendation.due_date).days
+    return {
+        "by_organization": by_organization[:DASHBOARD_ORGANIZATIONS],
+        "more_organizations": len(by_organization) > DASHBOARD_ORGANIZATIONS,
+        "overdue": overdue,
+        "all_url": f"{list_url}?{urlencode(base)}",
+        "overdue_url": f"{list_url}?{urlencode({**base, 'overdue': 1})}",
+    }
+
+
+def _attendance_rates(sessions):
+    """Per committee, the attendance of each organization at its last four held sessions:
+    present (or represented) over listed, per session and overall."""
+    latest = list(sessions.latest_held(4).select_related("committee"))
+    for session in latest:
+        session.short_label = french.ordinal(session.number)
+    rows = (
+        Attendance.objects.filter(session_id__in=[s.pk for s in latest])
+        .values(
+            "session_id",
+            organization_id=F("person__organization_id"),
+            acronym=F("person__organization__acronym"),
+        )
+        .annotate(listed=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)))
+        .order_by()
+    )
+    cells = {(row["session_id"], row["organization_id"]): row for row in rows}
+    tables = []
+    for committee_id in sorted({s.committee_id for s in latest}):
+        columns = [s for s in latest if s.committee_id == committee_id]
+        organizations = {}
+        for (session_id, organization_id), row in cells.items():
+            if any(s.pk == session_id for s in columns):
+                organizations[organization_id] = row["acronym"]
+        lines = []
+        for organization_id, acronym in organizations.items():
+            per_session = [cells.get((s.pk, organization_id)) for s in columns]
+            listed = sum(c["listed"] for c in per_session if c)
+            present = sum(c["present"] for c in per_session if c)
+            lines.append(
+                {
+                    "acronym": acronym or _("No organization"),
+                    "cells": per_session,
+                    "listed": listed,
+                    "present": present,
+                    "rate": round(100 * present / listed) if listed else 0,
+                }
+            )
+        lines.sort(key=lambda line: (line["rate"], str(line["acronym"])))
+        tables.append({"committee": columns[0].committee, "sessions": columns, "lines": lines})
+    return tables
+
+
+def home(request):
+    """The dashboard: quarters, next session, minutes waiting, open recommendations by
+    organization, attendance. Partners see only what concerns validated minutes."""
+    user = request.user
+    editor = can_edit(user)
+    today = timezone.localdate()
+    sessions = Session.objects.visible_to(user)
+    tags = list(Tag.objects.all())
+    tag, tag_error = _tag_from(request, tags)
+    if tag_error:
+        messages.warning(request, tag_error)
+    return render(
+        request,
+        "home.html",
+        {
+            "today": today,
+            "quarters": _quarters_grid(sessions, today, partner=not editor),
+            "next_session": (
+                sessions.select_related("committee")
+                .filter(status=Session.Status.PLANNED, end_date__gte=today)
+                .order_by("start_date")
+                .first()
+                if editor
+                else None
+            ),
+            "latest_sessions": list(
+                sessions.select_related("committee", "minutes").filter(status=Session.Status.HELD)[
+                    :5
+                ]
+            ),
+            "awaiting": _awaiting_minutes(sessions.select_related("committee", "minutes"), today)
+            if editor
+            else [],
+            "recommendations": _open_recommendations(user, today, tag),
+            "attendance": _attendance_rates(sessions),
+            "tags": tags,
+            "tag": tag,
+        },
+    )
+
+
+def session_list(request):
+    sessions = Session.objects.visible_to(request.user).select_related("committee", "minutes")
+    tags = list(Tag.objects.all())
+    form = forms.SessionFilterForm(request.GET or None, tags=tags)
+    sessions = form.filter(sessions)
+    return render(
+        request,
+        "sessions/session_list.html",
+        {"sessions": sessions, "filter_form": form, "filtered": form.is_filtered},
+    )
+
+
+def recommendation_list(request):
+    """Recommendations across sessions, filtered by current status, organization, tag,
+    committee and lateness; partners see only those of validated minutes."""
+    today = timezone.localdate()
+    tags = list(Tag.objects.all())
+    form = forms.RecommendationFilterForm(request.GET or None, tags=tags)
+    recommendations = form.filter(Recommendation.objects.visible_to(request.user), today)
+    page = Paginator(
+        recommendations.select_related("session__committee", "responsible")
+        .prefetch_related("tags")
+        .order_by("-session__start_date", "-session__number", "order", "pk"),
+        RECOMMENDATIONS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sessions/recommendation_list.html",
+        {
+            "page": page,
+            "filter_form": form,
+            "today": today,
+            "query_without_page": urlencode(
+                [(k, v) for k, v in request.GET.items() if k != "page"]
+            ),
+        },
+    )
+
+
+@refuse_frozen
+def followup_edit(request, pk):
+    """Record, at this session, the follow-up of the recommendations of earlier sessions."""
+    session = get_session_for_user(request.user, pk, edit=True)
+    recommendations = list(Recommendation.objects.to_follow_up_at(session))
+    data = request.POST if request.method == "POST" else None
+    formset = forms.FollowUpFormSet(data, session=session, recommendations=recommendations)
+    if data is not None and formset.is_valid():
+        try:
+            with transaction.atomic():
+                changed = formset.save()
+        except IntegrityError:
+            messages.error(
+                request,
+                _(
+                    "The follow-up could not be saved: someone else saved it meanwhile. "
+                    "Check the rows and save again."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                _("Follow-up saved: %(count)s change(s).") % {"count": changed},
+            )
+            return redirect(f"{session.get_absolute_url()}#followups")
+    return render(
+        request,
+        "sessions/followup_form.html",
+        {
+            "session": session,
+            "formset": formset,
+            "has_errors": formset.is_bound and not formset.is_valid(),
+        },
+        status=400 if formset.is_bound else 200,
+    )
+
+
+def _require_editor(user):
+    if not can_edit(user):
+        raise PermissionDenied
+
+
+def tag_list(request):
+    _require_editor(request.user)
+    tags = Tag.objects.annotate(
+        agenda_item_count=Subquery(
+            AgendaItem.tags.through.objects.filter(tag_id=OuterRef("pk"))
+            .values("tag_id")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        recommendation_count=Subquery(
+            Recommendation.tags.through.objects.filter(tag_id=OuterRef("pk"))
+            .values("tag_id")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    )
+    return render(request, "sessions/tag_list.html", {"tags": tags})
+
+
+def tag_create(request):
+    _require_editor(request.user)
+    return _edit_tag(request, Tag())
+
+
+def tag_edit(request, pk):
+    _require_editor(request.user)
+    return _edit_tag(request, get_object_or_404(Tag, pk=pk))
+
+
+def _edit_tag(request, tag):
+    adding = tag._state.adding
+    form = forms.TagForm(request.POST if request.method == "POST" else None, instance=tag)
+    if request.method == "POST" and form.is_valid():
+        tag = form.save()
+        message = (
+            _("The tag %(tag)s has been created.")
+            if adding
+            else _("The tag %(tag)s has been saved.")
+        )
+        messages.success(request, message % {"tag": tag})
+        return redirect("sessions:tag_list")
+    return render(
+        request,
+        "sessions/tag_form.html",
+        {"form": form, "tag": None if adding else tag},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def search(request):
+    """/search/?q=…&tag=…: results grouped by session, the matching words highlighted."""
+    query = request.GET.get("q", "")
+    tags = list(Tag.objects.all())
+    tag, tag_error = _tag_from(request, tags)
+    error = tag_error
+    results = None
+    if not query.strip():
+        if "q" in request.GET:
+            error = _("Type one or more words to search for.")
+    elif len(query) > full_text.MAX_QUERY_LENGTH:
+        error = _("The search is too long: type at most %(count)s characters.") % {
+            "count": full_text.MAX_QUERY_LENGTH
+        }
+    elif not full_text.query_terms(query):
+        error = _("Type letters or digits to search for.")
+    else:
+        results = full_text.search(request.user, query, tag=tag)
+    return render(
+        request,
+        "sessions/search.html",
+        {"query": query, "results": results, "error": error, "tags": tags, "tag": tag},
     )
 
 

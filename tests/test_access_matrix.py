@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
+from sessions.models import Tag
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
@@ -135,6 +136,39 @@ for section in SECTION_NAMES:
         ),
     ]
 CASES += [
+    # The follow-up of earlier recommendations is a section of the session, like the others;
+    # an empty POST lacks the formset's management data: 400.
+    case(
+        "sessions:followups",
+        objects="draft",
+        pk="draft",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 403, 400, 400, 403),
+    ),
+    case(
+        "sessions:followups",
+        objects="validated",
+        pk="validated",
+        get=(LOGIN, 403, SESSION_PAGE, SESSION_PAGE, 403),
+        post=(LOGIN, 403, SESSION_PAGE, SESSION_PAGE, 403),
+    ),
+    # Recommendations and search: everyone, partners within validated minutes.
+    case(
+        "sessions:recommendation_list",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 200, 200, 200, 200),
+    ),
+    case("search", get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200)),
+    # Tags are managed by the secretariat and the coordinator.
+    case("sessions:tag_list", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 200, 200, 403)),
+    case("sessions:tag_create", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 400, 400, 403)),
+    case(
+        "sessions:tag_edit",
+        objects="tag",
+        pk="tag",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 403, 400, 400, 403),
+    ),
     # The directory holds phone numbers and e-mails: editors only.
     case(
         "participants:organization_list",
@@ -353,6 +387,7 @@ def build_world():
     organization = OrganizationFactory(acronym="PAM", is_partner=True)
     person = PersonFactory(organization=organization)
     world = {"organization": organization, "person": person, **users}
+    world["tag"] = Tag.objects.create(kind=Tag.Kind.COMPONENT, name="Transferts monétaires")
     for key, number, start in [
         ("draft", 18, datetime.date(2019, 9, 26)),
         ("validated", 17, datetime.date(2019, 6, 26)),

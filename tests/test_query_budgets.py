@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from bench.history import build_history
 from participants.models import Organization, Person
-from sessions.models import Session
+from sessions.models import Session, Tag
 
 QUERY_BUDGET = 15
 ROLES = ("secretariat", "coordinator", "partner")
@@ -29,7 +29,7 @@ class Page:
     """A page: its URL name and which object of the history fills its arguments."""
 
     name: str
-    target: str = ""  # "validated", "draft", "organization", "person" or "" for none
+    target: str = ""  # "validated", "draft", "organization", "person", "tag" or "" for none
     query: str = ""
     warm: bool = True  # False for what renders a PDF on each request: nothing there to warm
 
@@ -52,6 +52,11 @@ PAGES = [
     Page("sessions:results", "draft"),
     Page("sessions:recommendations", "draft"),
     Page("sessions:attendance", "draft"),
+    Page("sessions:followups", "draft"),
+    Page("sessions:recommendation_list", query="?status=open"),
+    Page("sessions:tag_list"),
+    Page("sessions:tag_create"),
+    Page("sessions:tag_edit", "tag"),
     Page("participants:organization_list"),
     Page("participants:organization_create"),
     Page("participants:organization_edit", "organization"),
@@ -66,6 +71,15 @@ PAGES = [
     Page("reports:version_pdf", "validated"),
     Page("reports:preview_pdf", "draft", warm=False),
     Page("reports:attendance_pdf", "draft", warm=False),
+    Page("reports:convocation_pdf", "draft", warm=False),
+    Page("sessions:annexes", "draft"),
+    Page("sessions:recommendations_xlsx", "validated"),
+    Page("sessions:recommendations_csv", "validated"),
+    Page("sessions:attendance_xlsx", "validated"),
+    Page("sessions:attendance_csv", "validated"),
+    Page("sessions:all_recommendations_xlsx"),
+    Page("sessions:all_recommendations_csv"),
+    Page("profile"),
 ]
 
 # Routes that are not pages: actions (POST only), the log-in machinery, the probe, the admin.
@@ -77,6 +91,13 @@ NOT_PAGES = {
     "reports:validate",
     "reports:return",
     "reports:erratum",
+    "calendar_link_create",
+    "calendar_link_revoke",
+    "sessions:annex_delete",
+    # Measured by their own tests (tests/sessions/test_calendar.py, test_annexes.py): the feed
+    # needs a user's token, the download an uploaded file.
+    "calendar",
+    "sessions:annex_download",
 }
 
 
@@ -99,11 +120,13 @@ def _targets(committee):
     draft = sessions.exclude(minutes__status="validated").order_by("-start_date").first()
     organization = Organization.objects.filter(acronym__startswith=f"{committee.acronym}-").first()
     person = Person.objects.filter(organization=organization).first()
+    tag, _created = Tag.objects.get_or_create(kind="component", name=f"Composante {committee.pk}")
     return {
         "validated": validated.pk,
         "draft": draft.pk,
         "organization": organization.pk,
         "person": person.pk,
+        "tag": tag.pk,
     }
 
 

@@ -13,6 +13,7 @@ from reports.pdf import (
     render_attendance_sheet_pdf,
     render_minutes_pdf,
 )
+from sessions.models import FollowUp
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
@@ -26,8 +27,15 @@ from tests.reports.conftest import pdf_text
 
 
 @pytest.fixture
-def record_18(session_18, validated_17, secretariat, coordinator):
-    """The 18th session's minutes validated outside a session (the 17th's during it)."""
+def record_18(session_17, session_18, validated_17, secretariat, coordinator):
+    """The 18th session's minutes validated outside a session (the 17th's during it), with the
+    follow-up of the 17th session's recommendation recorded at the 18th."""
+    FollowUp.objects.create(
+        recommendation=session_17.recommendations.get(),
+        session=session_18,
+        status=FollowUp.Status.IN_PROGRESS,
+        note="Rapport en cours de finalisation",
+    )
     minutes = services.submit(services.minutes_for(session_18), secretariat)
     return services.validate(minutes, coordinator)
 
@@ -70,7 +78,9 @@ def test_the_pdf_of_record_holds_the_whole_session(record_18, tmp_path):
         "Examen et validation du compte rendu de la session précédente",
         "Le compte rendu de la 17ème session ordinaire du CTN a été validé le",
         "Suivi des recommandations de la session précédente",
-        "Transmettre le rapport financier du FA1 aux partenaires UTGFS ouverte",
+        "Suivi des recommandations de la session précédente N° Recommandation Responsable État "
+        "Observation 1 Transmettre le rapport financier du FA1 aux partenaires (17ème session "
+        "ordinaire) UTGFS Rapport en cours de finalisation en cours",
         "Déroulement des travaux",
         "Dr Hassane TANGARA (ANAM) : A expliqué la collaboration entre Jigisemejiri et l’ANAM.",
         "« Nous offrons des soins aux bénéficiaires de Jigisemejiri. »",
@@ -241,7 +251,7 @@ def test_the_pdf_builders_run_a_constant_number_of_queries(committee, renderer):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert counts[0] == {"minutes": 10, "attendance": 2}[renderer]
+    assert counts[0] == {"minutes": 11, "attendance": 2}[renderer]
 
 
 def test_the_minutes_announce_the_next_session_when_it_is_planned(committee, session_18, tmp_path):

@@ -92,11 +92,15 @@ def test_home_tells_the_secretariat_which_minutes_are_to_write(login, secretaria
 
     response = login(secretariat).get("/")
 
-    assert [(title, [s.pk for s in group]) for title, group in response.context["awaiting"]] == [
+    assert [
+        (group["title"], [item["session"].pk for item in group["items"]])
+        for group in response.context["awaiting"]
+    ] == [
+        ("Comptes rendus en attente de validation", [submitted.pk]),
+        ("Comptes rendus en attente de soumission", [without_minutes.pk, draft.pk]),
         ("Sessions dont les dates sont passées, encore marquées « prévue »", [past_planned.pk]),
-        ("Sessions tenues dont le compte rendu reste à rédiger", [draft.pk, without_minutes.pk]),
     ]
-    assert "Ce qui attend votre action" in response.content.decode()
+    assert "Comptes rendus en attente" in response.content.decode()
 
 
 def test_home_shows_the_coordinator_the_minutes_to_validate(login, coordinator):
@@ -105,9 +109,10 @@ def test_home_shows_the_coordinator_the_minutes_to_validate(login, coordinator):
 
     response = login(coordinator).get("/")
 
-    assert [(title, [s.pk for s in group]) for title, group in response.context["awaiting"]] == [
-        ("Comptes rendus soumis à validation", [submitted.pk]),
-    ]
+    assert [
+        (group["key"], [item["session"].pk for item in group["items"]])
+        for group in response.context["awaiting"]
+    ] == [("to_validate", [submitted.pk]), ("to_submit", []), ("planned", [])]
 
 
 def test_home_shows_a_partner_only_validated_sessions_and_no_work(login, partner):
@@ -118,7 +123,7 @@ def test_home_shows_a_partner_only_validated_sessions_and_no_work(login, partner
 
     assert [s.number for s in response.context["latest_sessions"]] == [17]
     assert response.context["awaiting"] == []
-    assert "Ce qui attend votre action" not in response.content.decode()
+    assert "Comptes rendus en attente" not in response.content.decode()
 
 
 # -- list -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.text import slugify
 
 from participants.models import Attendance, Organization, Person
 from reports.models import Minutes
@@ -21,9 +22,12 @@ from sessions.models import (
     CoChair,
     Committee,
     ExpectedResult,
+    FollowUp,
     Intervention,
     Recommendation,
     Session,
+    SessionFrozen,
+    Tag,
 )
 
 DEMO_MARK = "(démo)"
@@ -158,6 +162,46 @@ AGENDA_18 = [
 ]
 
 
+TAGS = [
+    ("component", "Transferts monétaires"),
+    ("component", "Mesures d'accompagnement"),
+    ("financing", "Don IDA"),
+    ("financing", "FA1"),
+    ("financing", "Budget national"),
+    ("partner", "PAM"),
+    ("partner", "ANAM"),
+    ("partner", "Banque mondiale"),
+]
+# (words of an agenda item's title, tag); (words of a recommendation's text, tag)
+ITEM_TAGS = [
+    ("financements", ("financing", "FA1")),
+    ("financements 2019", ("financing", "Don IDA")),
+    ("transferts monétaires", ("component", "Transferts monétaires")),
+    ("Perspectives", ("partner", "Banque mondiale")),
+]
+RECOMMENDATION_TAGS = [
+    ("PAM", ("partner", "PAM")),
+    ("PAM", ("component", "Transferts monétaires")),
+    ("ANAM", ("partner", "ANAM")),
+    ("FA1", ("financing", "FA1")),
+]
+# The follow-up, at the 18th session, of the 17th session's three recommendations.
+FOLLOW_UPS_18 = [
+    (
+        FollowUp.Status.DONE,
+        f"La liste des ménages de Bla et Tominian a été transmise au PAM en août {DEMO_MARK}.",
+    ),
+    (
+        FollowUp.Status.IN_PROGRESS,
+        f"Le fichier est en cours de mise en forme avec l'ANAM {DEMO_MARK}.",
+    ),
+    (
+        FollowUp.Status.IN_PROGRESS,
+        f"Le rapport de clôture du FA1 est en cours de rédaction {DEMO_MARK}.",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo of the 18th ordinary session of the CTN (idempotent)."
 
@@ -191,6 +235,7 @@ class Command(BaseCommand):
         )
         s17 = self._session_17(committee, people, orgs)
         s18 = self._session_18(committee, people)
+        self._tags_and_follow_up(s17, s18)
         self._users(people, orgs)
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {s17} and {s18} of {committee.acronym}.")
@@ -351,6 +396,42 @@ class Command(BaseCommand):
             Attendance.objects.create(session=session, person=people[key], days=2)
         Minutes.objects.get_or_create(session=session, defaults={"status": "submitted"})
         return session
+
+    def _tags_and_follow_up(self, s17, s18):
+        """Tags on the two sessions' items, and the 17th session's recommendations followed up
+        at the 18th. Left alone when already there, or when a session is frozen meanwhile."""
+        tags = {
+            (kind, name): Tag.objects.get_or_create(
+                kind=kind, name=name, defaults={"slug": slugify(name)}
+            )[0]
+            for kind, name in TAGS
+        }
+        recommendations = list(s17.recommendations.order_by("order", "pk"))
+        items = list(s17.agenda_items.order_by("order", "pk")) + list(
+            s18.agenda_items.order_by("order", "pk")
+        )
+        try:
+            for item in items:
+                names = [tag for needle, tag in ITEM_TAGS if needle in item.title]
+                if names and not item.tags.exists():
+                    item.tags.set([tags[name] for name in names])
+            for recommendation in recommendations:
+                names = [
+                    tag for needle, tag in RECOMMENDATION_TAGS if needle in recommendation.text
+                ]
+                if names and not recommendation.tags.exists():
+                    recommendation.tags.set([tags[name] for name in names])
+            if not s18.follow_ups.exists():
+                FollowUp.objects.bulk_create(
+                    FollowUp(recommendation=recommendation, session=s18, status=status, note=note)
+                    for recommendation, (status, note) in zip(
+                        recommendations, FOLLOW_UPS_18, strict=False
+                    )
+                )
+        except SessionFrozen:
+            self.stdout.write(
+                self.style.WARNING("A demo session is frozen: its tags and follow-up are kept.")
+            )
 
     def _users(self, people, orgs):
         """Demo accounts with the public demo password: only with DEBUG on."""
