@@ -210,7 +210,7 @@ def test_every_formula_trigger_is_neutralised_in_csv(login, secretariat, text):
 
 def test_control_characters_are_dropped_from_the_xlsx_not_an_error(login, secretariat):
     session = SessionFactory()
-    RecommendationFactory(session=session, text="Texte\x0bcollé\x00 depuis Word")
+    RecommendationFactory(session=session, text="Texte\x0bcollé\x1f depuis Word")
 
     response = login(secretariat).get(reverse("sessions:recommendations_xlsx", args=[session.pk]))
 
