@@ -35,9 +35,12 @@ def fold(text):
 
 
 def query_terms(query):
-    """The folded words of a query, without duplicates, at most MAX_TERMS."""
+    """The folded words of a query, without duplicates, at most MAX_TERMS. Single letters are
+    left out ("l'ANAM" is "anam"), digits kept."""
     terms = []
     for word in re.findall(r"\w+", fold(query)):
+        if len(word) == 1 and not word.isdigit():
+            continue
         if word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]

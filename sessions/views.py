@@ -405,7 +405,9 @@ def _open_recommendations(user, today, tag):
     by_organization = list(
         recommendations.values("responsible_id", acronym=F("responsible__acronym"))
         .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
-        .order_by("-overdue", "-total", "acronym")[: DASHBOARD_ORGANIZATIONS + 1]
+        .order_by("-overdue", "-total", F("responsible__acronym").asc(nulls_last=True))[
+            : DASHBOARD_ORGANIZATIONS + 1
+        ]
     )
     base = {"status": "open", **({"tag": tag.pk} if tag else {})}
     list_url = reverse("sessions:recommendation_list")

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from participants.models import Attendance, Organization
-from sessions.models import Session
+from sessions.models import AgendaItem, FollowUp, Recommendation, Session, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,53 @@ def test_demo_accounts_are_refused_when_debug_is_off():
 
     assert authenticate(username="secretariat", password="ctn-demo-2019") is None
     assert Session.objects.filter(number=18).exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_follows_up_the_17th_session_s_recommendations_at_the_18th():
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    s18 = Session.objects.get(number=18)
+    follow_ups = FollowUp.objects.filter(session=s18).order_by("recommendation__order")
+    assert [(f.recommendation.session.number, f.status) for f in follow_ups] == [
+        (17, "done"),
+        (17, "in_progress"),
+        (17, "in_progress"),
+    ]
+    assert all("(démo)" in f.note for f in follow_ups)
+    assert [r.current_status for r in Recommendation.objects.with_current_status()] == [
+        "done",
+        "in_progress",
+        "in_progress",
+    ]
+
+
+@override_settings(DEBUG=True)
+def test_demo_tags_agenda_items_and_recommendations():
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    assert {(t.kind, t.name) for t in Tag.objects.all()} >= {
+        ("component", "Transferts monétaires"),
+        ("financing", "FA1"),
+        ("partner", "PAM"),
+    }
+    pam_tagged = Recommendation.objects.filter(tags__kind="partner", tags__name="PAM")
+    assert [r.session.number for r in pam_tagged] == [17]
+    fa1_items = AgendaItem.objects.filter(tags__name="FA1").order_by("session__number")
+    assert [i.session.number for i in fa1_items] == [17, 18]
+
+
+@override_settings(DEBUG=True)
+def test_after_the_demo_the_dashboard_shows_the_follow_up(client):
+    call_command("load_demo", stdout=io.StringIO())
+    client.login(username="coordinator", password="ctn-demo-2019")
+
+    response = client.get("/")
+
+    rows = response.context["recommendations"]["by_organization"]
+    assert [(row["acronym"], row["total"], row["overdue"]) for row in rows] == [("UTGFS", 2, 2)]
+    assert "Le rapport de clôture du FA1 est en cours de rédaction" not in response.content.decode()
+    listed = client.get(rows[0]["url"]).content.decode()
+    assert "Le rapport de clôture du FA1 est en cours de rédaction (démo)" in listed
