@@ -1,5 +1,5 @@
 """Search across what the committee recorded: sessions, agenda items, interventions, expected
-results and recommendations, accent-insensitive, grouped by session.
+results, recommendations and their follow-up, accent-insensitive, grouped by session.
 
 On PostgreSQL: full-text search with the `french_unaccent` configuration (the French stemmer
 after the unaccent dictionary, created by migration ctn_sessions 0003), ranked. Elsewhere
@@ -172,6 +172,14 @@ SOURCES = [
         ("session__committee", "responsible"),
         taggable=True,
     ),
+    Source(
+        "followup",
+        _("Follow-up of a recommendation"),
+        "FollowUp",
+        ("note",),
+        "followups",
+        ("session__committee", "recommendation"),
+    ),
 ]
 
 
@@ -257,6 +265,8 @@ def _hit(source, obj, terms):
         title = obj.speaker_name
     elif source.kind == "result":
         title = ""
+    elif source.kind == "followup":
+        title = f"{obj.recommendation.text} – {obj.get_status_display()}"
     else:
         title = obj.responsible_name
     texts = [getattr(obj, name) for name in source.fields if getattr(obj, name)]

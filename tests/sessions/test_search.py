@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports.models import Minutes
 from sessions import search
-from sessions.models import Tag
+from sessions.models import FollowUp, Tag
 from tests.factories import (
     AgendaItemFactory,
     CommitteeFactory,
@@ -242,3 +242,21 @@ def test_highlight_cuts_a_long_text_around_the_first_match():
 def test_query_terms_are_folded_and_bounded():
     assert search.query_terms("Ségou ségou ŒUVRE l'ANAM 3") == ["segou", "œuvre", "anam", "3"]
     assert len(search.query_terms(" ".join(f"mot{n}" for n in range(20)))) == search.MAX_TERMS
+
+
+def test_search_finds_the_follow_up_notes_of_a_session(login, secretariat, s17, s18):
+    FollowUp.objects.create(
+        recommendation=s17.recommendations.get(),
+        session=s18,
+        status="done",
+        note="Liste remise au PAM à Ségou",
+    )
+
+    response = login(secretariat).get("/search/", {"q": "liste remise"})
+
+    assert found(response) == [
+        (18, [("followup", "<mark>Liste</mark> <mark>remise</mark> au PAM à Ségou")]),
+    ]
+    (hit,) = response.context["results"].groups[0].hits
+    assert hit.title == "Transmettre au PAM la liste des ménages de Ségou – réalisée"
+    assert hit.url == f"/sessions/{s18.pk}/#followups"
