@@ -7,7 +7,8 @@ the kind of admin page (see ADMIN_RULES), filled with real objects of their mode
 
 Each request runs inside a transaction that is rolled back, so an empty POST that changes
 something (a submission, an admin deletion) leaves the next request the same world. CSRF is
-not enforced here: tests/ctn/test_security.py proves every POST needs its token.
+not enforced for the table; each route is then posted once more, logged in but without the
+CSRF token, and must be refused (403) by the CSRF check.
 """
 
 import datetime
@@ -21,13 +22,14 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
-from sessions.models import Tag
+from sessions.models import Annex, FollowUp, Tag
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
@@ -42,6 +44,7 @@ from tests.factories import (
     UserFactory,
 )
 
+ANNEX = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ROLES = ("anonymous", "partner", "secretariat", "coordinator", "staff")
 METHODS = ("GET", "POST")
 
@@ -52,6 +55,8 @@ ADMIN_LOGIN = "/admin/login/"
 # "{pk}" in an expected path is the object the path of the request names.
 SESSION_PAGE = "/sessions/{pk}/"
 MINUTES_PAGE = "/reports/{session_pk}/"
+ANNEXES = "/sessions/{pk}/annexes/"
+PROFILE = "/accounts/profile/"
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,110 @@ CASES += [
         get=(LOGIN, 403, 200, 200, 403),
         post=(LOGIN, 403, 400, 400, 403),
     ),
+    # Annexes: uploaded by editors; downloaded by partners once the minutes are validated.
+    case(
+        "sessions:annexes",
+        objects="draft",
+        pk="draft",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 403, 400, 400, 403),
+    ),
+    case(
+        "sessions:annexes",
+        objects="validated",
+        pk="validated",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 403, ANNEXES, ANNEXES, 403),
+    ),
+    case(
+        "sessions:annex_download",
+        objects="draft",
+        pk="draft",
+        annex_pk="draft_annex",
+        get=(LOGIN, 404, 200, 200, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "sessions:annex_download",
+        objects="validated",
+        pk="validated",
+        annex_pk="validated_annex",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "sessions:annex_download",
+        objects="another session's annex",
+        pk="validated",
+        annex_pk="draft_annex",
+        get=(LOGIN, 404, 404, 404, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "sessions:annex_delete",
+        objects="draft",
+        pk="draft",
+        annex_pk="draft_annex",
+        get=(LOGIN, 405, 405, 405, 405),
+        post=(LOGIN, 403, ANNEXES, ANNEXES, 403),
+    ),
+    case(
+        "sessions:annex_delete",
+        objects="validated",
+        pk="validated",
+        annex_pk="validated_annex",
+        get=(LOGIN, 405, 405, 405, 405),
+        post=(LOGIN, 403, ANNEXES, ANNEXES, 403),
+    ),
+    case(
+        "sessions:all_recommendations_xlsx",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "sessions:all_recommendations_csv",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    # The profile and the private calendar link.
+    case(
+        "profile",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, PROFILE, PROFILE, PROFILE, PROFILE),
+    ),
+    case(
+        "calendar_link_create",
+        get=(LOGIN, 405, 405, 405, 405),
+        post=(LOGIN, PROFILE, PROFILE, PROFILE, PROFILE),
+    ),
+    case(
+        "calendar_link_revoke",
+        get=(LOGIN, 405, 405, 405, 405),
+        post=(LOGIN, PROFILE, PROFILE, PROFILE, PROFILE),
+    ),
+    # The calendar feed is read by calendar programs with a token, never with a session.
+    # Without a token: 404, whoever asks.
+    case("calendar", get=(404, 404, 404, 404, 404), post=(405, 405, 405, 405, 405)),
+]
+# Spreadsheets of one session: under the rule of its page.
+for export in ["recommendations_xlsx", "recommendations_csv", "attendance_xlsx", "attendance_csv"]:
+    CASES += [
+        case(
+            f"sessions:{export}",
+            objects="draft",
+            pk="draft",
+            get=(LOGIN, 404, 200, 200, 404),
+            post=(LOGIN, 405, 405, 405, 405),
+        ),
+        case(
+            f"sessions:{export}",
+            objects="validated",
+            pk="validated",
+            get=(LOGIN, 200, 200, 200, 200),
+            post=(LOGIN, 405, 405, 405, 405),
+        ),
+    ]
+CASES += [
     # The directory holds phone numbers and e-mails: editors only.
     case(
         "participants:organization_list",
@@ -237,6 +346,13 @@ CASES += [
     ),
     case(
         "reports:attendance_pdf",
+        objects="draft",
+        session_pk="draft",
+        get=(LOGIN, 404, 200, 200, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "reports:convocation_pdf",
         objects="draft",
         session_pk="draft",
         get=(LOGIN, 404, 200, 200, 404),
@@ -386,8 +502,10 @@ def build_world():
     committee = CommitteeFactory()
     organization = OrganizationFactory(acronym="PAM", is_partner=True)
     person = PersonFactory(organization=organization)
-    world = {"organization": organization, "person": person, **users}
-    world["tag"] = Tag.objects.create(kind=Tag.Kind.COMPONENT, name="Transferts monétaires")
+    tag, _created = Tag.objects.get_or_create(kind=Tag.Kind.FINANCING, name="Matrice d’accès")
+    world = {"organization": organization, "person": person, "tag": tag, **users}
+    # The draft session first: the admin's pages open the first row of each model, which the
+    # draft session's minutes leave editable.
     for key, number, start in [
         ("draft", 18, datetime.date(2019, 9, 26)),
         ("validated", 17, datetime.date(2019, 6, 26)),
@@ -404,7 +522,22 @@ def build_world():
         ExpectedResultFactory(session=session)
         RecommendationFactory(session=session, responsible=organization)
         AttendanceFactory(session=session, person=person)
+        tag.agenda_items.add(item)
         world[key] = session
+        world[f"{key}_annex"] = Annex.objects.create(
+            session=session,
+            title="PTBA 2020",
+            file=ContentFile(ANNEX, name="ptba.pdf"),
+            content_type=Annex.ContentType.PDF,
+            size=len(ANNEX),
+            sha256=hashlib.sha256(ANNEX).hexdigest(),
+            uploaded_by=users["secretariat"],
+        )
+    FollowUp.objects.create(
+        recommendation=world["validated"].recommendations.get(),
+        session=world["draft"],
+        status=FollowUp.Status.IN_PROGRESS,
+    )
     draft = Minutes.objects.create(session=world["draft"])
     MinutesEvent.objects.create(
         minutes=draft,
@@ -438,13 +571,14 @@ def build_world():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, request):
+def world(django_db_setup, django_db_blocker, request, tmp_path_factory):
     """The world, built once for the module in a transaction rolled back at its end.
 
     Each test's own transaction (the `db` fixture) and each request's are savepoints in it.
     The figure of what was checked is written at the end.
     """
-    with django_db_blocker.unblock(), transaction.atomic():
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         built = build_world()
         built["cookies"] = {}
         for role in ROLES[1:]:
@@ -457,7 +591,8 @@ def world(django_db_setup, django_db_blocker, request):
     if reporter is not None and CHECKED:
         reporter.write_line(
             f"access matrix: {len(CHECKED)} routes x {len(ROLES)} roles x {len(METHODS)} "
-            f"methods = {sum(CHECKED)} requests checked"
+            f"methods = {sum(CHECKED)} requests checked, and {len(CHECKED)} POSTs without "
+            "CSRF token refused"
         )
 
 
@@ -476,6 +611,7 @@ def request_in_rollback(client, method, url):
     """One request whose writes are undone, so each request sees the same world."""
     with transaction.atomic():
         response = client.generic(method, url)
+        response.close()  # a file response closes its file
         transaction.set_rollback(True)
     return response
 
@@ -511,6 +647,17 @@ def check(world, url, get, post, url_kwargs=None):
 CHECKED = []
 
 
+def post_without_csrf_token(world, url, role):
+    """A logged-in POST whose form carries no CSRF token, as a forged cross-site form would."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies = SimpleCookie(world["cookies"][role])
+    return request_in_rollback(client, "POST", url)
+
+
+def refused_for_csrf(response):
+    return response.status_code == 403 and "CSRF" in response.content.decode()
+
+
 # --- the tests --------------------------------------------------------------------------------
 
 
@@ -534,8 +681,10 @@ def test_route_answers_each_role_as_the_table_says(db, world, entry):
     url = reverse(entry.name, kwargs=kwargs)
 
     wrong = check(world, url, entry.get, entry.post, kwargs)
+    forged = post_without_csrf_token(world, url, "secretariat")
 
     assert wrong == {}, url
+    assert refused_for_csrf(forged), url
 
 
 # --- the admin's routes ------------------------------------------------------------------------
@@ -598,5 +747,7 @@ def test_admin_route_answers_each_role_by_its_rule(db, world, route, name):
     url = admin_url(route, name, world)
 
     wrong = check(world, url, get, post)
+    forged = post_without_csrf_token(world, url, "staff")
 
     assert wrong == {}, url
+    assert refused_for_csrf(forged), url
