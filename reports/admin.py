@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
+from reports.models import AuditEvent, Download, Minutes, MinutesEvent, MinutesVersion
 
 
 class ReadOnlyAdminMixin:
@@ -61,3 +61,23 @@ class DownloadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("version__pdf")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "kind", "username", "ip_address", "method", "path", "status_code"]
+    list_filter = ["kind"]
+    search_fields = ["username", "path", "detail"]
+    date_hierarchy = "at"
+    readonly_fields = [
+        "at",
+        "kind",
+        "user",
+        "username",
+        "ip_address",
+        "method",
+        "path",
+        "status_code",
+        "session",
+        "detail",
+    ]

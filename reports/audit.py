@@ -9,14 +9,15 @@ history of a session and of what is recorded under it with its minutes' events, 
 of its PDFs and the entries below.
 """
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models.functions import JSONObject
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -166,247 +167,129 @@ class Entry:
     detail: str = field(default="", compare=False)
 
 
-def _user_name(user):
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
-def _value(record, model_field, related):
-    value = getattr(record, model_field.attname)
+def _display(value, model_field, related):
+    """A stored value as the history shows it (values come back from JSON: plain types)."""
     if value is None or value == "":
         return "—"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.ForeignKey):
-        return str(related.get((model_field.related_model, value), value))
+        return related.get((model_field.related_model, value), str(value))
     if isinstance(model_field, models.BooleanField):
         return str(_("yes") if value else _("no"))
-    if isinstance(model_field, models.DateField):
-        return value.strftime("%d/%m/%Y")
+    if isinstance(model_field, models.DateField) and not isinstance(
+        model_field, models.DateTimeField
+    ):
+        year, month, day = str(value)[:10].split("-")
+        return f"{day}/{month}/{year}"
     return Truncator(str(value)).chars(200)
 
 
-def _history_sources(session_id):
-    """(queryset of historical rows, model) for the session itself and each audited model."""
-    session_model = apps.get_model("ctn_sessions", "Session")
-    sources = [(session_model.history.filter(id=session_id), session_model)]
-    for model in audited_models():
-        sources.append((model.history.filter(session_id=session_id), model))
-    sources.append((Minutes.history.filter(session_id=session_id), Minutes))
-    return sources
+def _same(a, b):
+    # Booleans come back as 1/0 from SQLite's JSON and true/false from PostgreSQL's.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a) == bool(b)
+    return a == b
 
 
-def _diffs(records, model):
-    """{history_id: [Change]} against each record's previous version (one query per model)."""
-    changed = [r for r in records if r.history_type == "~"]
-    if not changed:
-        return []
-    previous_rows = (
-        model.history.filter(
-            id__in={r.id for r in changed},
-            history_id__lt=max(r.history_id for r in changed),
+@dataclass
+class _Part:
+    """One kind of entry of a session's history, as a queryset the union can take."""
+
+    queryset: object
+    date: str
+    fields: dict  # name in the JSON payload -> expression
+    user: str
+    model: object = None  # the audited model, for historical rows
+
+    def keyed(self, index):
+        return (
+            self.queryset.order_by()
+            .annotate(
+                _src=models.Value(index, output_field=models.IntegerField()),
+                _user=models.F(self.user),
+                _data=JSONObject(**self.fields),
+            )
+            .values_list(self.date, "pk", "_src", "_user", "_data")
         )
-        .order_by("id", "history_id")
-        .only(*[f.attname for f in model.history.model.tracked_fields], "history_id", "id")
-    )
-    by_object = {}
-    for row in list(previous_rows) + list(records):
-        by_object.setdefault(row.id, {})[row.history_id] = row
-    pairs = []
-    for rec in changed:
-        earlier = [hid for hid in by_object.get(rec.id, {}) if hid < rec.history_id]
-        if earlier:
-            pairs.append((rec, by_object[rec.id][max(earlier)]))
-    return pairs
 
 
-def _related_names(fields_values):
-    """str() of the related rows named in the diffs, one query per related model."""
-    wanted = {}
-    for related_model, pk in fields_values:
-        wanted.setdefault(related_model, set()).add(pk)
-    names = {}
-    for related_model, pks in wanted.items():
-        queryset = related_model._base_manager.filter(pk__in=pks)
-        if related_model._meta.label == "participants.Person":
-            queryset = queryset.only("civility", "first_name", "last_name")
-        for obj in queryset:
-            names[(related_model, obj.pk)] = str(obj)
-    return names
-
-
-def _entries_from_history(records, model):
-    pairs = _diffs(records, model)
-    tracked = [
+def _tracked(model):
+    return [
         f
         for f in model.history.model.tracked_fields
-        if f.name not in {"id", "session", "minutes", "created_at", "updated_at"}
+        if f.name not in {"session", "minutes", "created_at", "updated_at"}
     ]
-    fk_values = set()
-    deltas = {}
-    for rec, prev in pairs:
-        delta = [f for f in tracked if getattr(rec, f.attname) != getattr(prev, f.attname)]
-        deltas[rec.history_id] = (prev, delta)
-        for f in delta:
-            if isinstance(f, models.ForeignKey):
-                for value in (getattr(rec, f.attname), getattr(prev, f.attname)):
-                    if value is not None:
-                        fk_values.add((f.related_model, value))
-    for rec in records:
-        for f in ("person_id",):
-            if hasattr(rec, f) and getattr(rec, f) is not None:
-                fk_values.add((apps.get_model("participants", "Person"), getattr(rec, f)))
-    related = _related_names(fk_values)
-    entries = []
-    for rec in records:
-        label = _row_label(rec, model, related)
-        changes = []
-        if rec.history_id in deltas:
-            prev, delta = deltas[rec.history_id]
-            changes = [
-                Change(
-                    label=str(f.verbose_name),
-                    old=_value(prev, f, related),
-                    new=_value(rec, f, related),
-                )
-                for f in delta
-            ]
-        entries.append(
-            Entry(
-                at=rec.history_date,
-                order=rec.history_id,
-                kind="history",
-                what=label,
-                user=_user_name(rec.history_user),
-                action=str(HISTORY_TYPES.get(rec.history_type, rec.history_type)),
-                changes=changes,
-                detail=rec.history_change_reason or "",
-            )
-        )
-    return entries
 
 
-def _row_label(rec, model, related):
-    name = str(model._meta.verbose_name).capitalize()
-    if model._meta.label in {"ctn_sessions.Session", "reports.Minutes"}:
-        return name
-    person_id = getattr(rec, "person_id", None)
-    if person_id is not None:
-        person_model = apps.get_model("participants", "Person")
-        return f"{name} : {related.get((person_model, person_id), person_id)}"
-    for attname in LABEL_FIELDS:
-        text = getattr(rec, attname, "")
-        if text:
-            return f"{name} : « {Truncator(text).chars(60)} »"
-    return f"{name} n° {rec.id}"
+def _history_part(model, queryset):
+    fields = {f.attname: models.F(f.attname) for f in _tracked(model)}
+    fields["history_type"] = models.F("history_type")
+    fields["history_change_reason"] = models.F("history_change_reason")
+    return _Part(queryset, "history_date", fields, "history_user_id", model)
 
 
-class _Source:
-    """One kind of entry: how many, and the newest `limit` as Entry objects."""
-
-    def __init__(self, queryset, build):
-        self.queryset = queryset
-        self.build = build
-
-    def count(self):
-        return self.queryset.count()
-
-    def newest(self, limit):
-        return self.build(list(self.queryset[:limit]))
-
-
-def _sources(session):
-    sources = [
-        _Source(
-            queryset.select_related("history_user").order_by("-history_date", "-history_id"),
-            lambda records, model=model: _entries_from_history(records, model),
-        )
-        for queryset, model in _history_sources(session.pk)
-    ]
-    sources.append(
-        _Source(
-            MinutesEvent.objects.filter(minutes__session_id=session.pk)
-            .select_related("actor")
-            .order_by("-at", "-pk"),
-            lambda events: [
-                Entry(
-                    at=event.at,
-                    order=event.pk,
-                    kind="minutes",
-                    what=str(_("Minutes, version %(number)s") % {"number": event.version}),
-                    user=_user_name(event.actor),
-                    action=event.get_action_display(),
-                    changes=[
-                        Change(
-                            label=str(_("status")),
-                            old=event.get_from_status_display(),
-                            new=event.get_to_status_display(),
-                        )
-                    ],
-                    detail=event.comment,
-                )
-                for event in events
-            ],
+def _parts(session_id):
+    session_model = apps.get_model("ctn_sessions", "Session")
+    parts = [_history_part(session_model, session_model.history.filter(id=session_id))]
+    for model in audited_models():
+        parts.append(_history_part(model, model.history.filter(session_id=session_id)))
+    parts.append(_history_part(Minutes, Minutes.history.filter(session_id=session_id)))
+    parts.append(
+        _Part(
+            MinutesEvent.objects.filter(minutes__session_id=session_id),
+            "at",
+            {
+                name: models.F(name)
+                for name in ("action", "from_status", "to_status", "version", "comment")
+            },
+            "actor_id",
         )
     )
-    sources.append(
-        _Source(
-            Download.objects.filter(version__minutes__session_id=session.pk)
-            .select_related("user", "version")
-            .defer("version__pdf")
-            .order_by("-at", "-pk"),
-            lambda downloads: [
-                Entry(
-                    at=download.at,
-                    order=download.pk,
-                    kind="download",
-                    what=str(_("PDF, version %(number)s") % {"number": download.version.number}),
-                    user=_user_name(download.user),
-                    action=str(pgettext_lazy("history", "downloaded")),
-                )
-                for download in downloads
-            ],
+    parts.append(
+        _Part(
+            Download.objects.filter(version__minutes__session_id=session_id),
+            "at",
+            {"number": models.F("version__number")},
+            "user_id",
         )
     )
-    sources.append(
-        _Source(
-            AuditEvent.objects.for_session(session.pk)
-            .select_related("user")
-            .order_by("-at", "-pk"),
-            lambda events: [
-                Entry(
-                    at=event.at,
-                    order=event.pk,
-                    kind="audit",
-                    what=event.path,
-                    user=_user_name(event.user) or event.username,
-                    action=event.get_kind_display(),
-                    detail=" ".join(
-                        part for part in (str(event.status_code or ""), event.detail) if part
-                    ),
-                )
-                for event in events
-            ],
+    parts.append(
+        _Part(
+            AuditEvent.objects.filter(session_id=session_id),
+            "at",
+            {
+                name: models.F(name)
+                for name in ("kind", "path", "status_code", "detail", "username")
+            },
+            "user_id",
         )
     )
-    return sources
+    return parts
+
+
+def _union(querysets):
+    first, *rest = querysets
+    return first.union(*rest, all=True) if rest else first
 
 
 class SessionHistory:
     """The merged history of a session, newest first, sliceable for a Django Paginator.
 
-    A slice [a:b] reads at most b rows of each source (newest first) and merges them, so a page
+    The entries of every table come in one UNION query (their fields as JSON), the previous
+    versions for the diffs in one more, then the users and the rows the diffs name: a page
     costs a fixed number of queries whatever the length of the history.
     """
 
     def __init__(self, session):
-        self.sources = _sources(session)
+        self.parts = _parts(session.pk)
         self._count = None
 
     def count(self):
         if self._count is None:
-            self._count = sum(source.count() for source in self.sources)
+            self._count = _union(
+                [part.queryset.order_by().values_list("pk") for part in self.parts]
+            ).count()
         return self._count
 
     def __len__(self):
@@ -420,12 +303,150 @@ class SessionHistory:
             stop = self.count()
         if stop <= start:
             return []
-        merged = heapq.merge(
-            *(source.newest(stop) for source in self.sources),
-            key=lambda entry: (entry.at, entry.order),
-            reverse=True,
+        keyed = [part.keyed(index) for index, part in enumerate(self.parts)]
+        rows = list(_union(keyed).order_by("-history_date", "-pk")[start:stop])
+        return _entries(self.parts, rows)
+
+
+def _entries(parts, rows):
+    # Previous versions of the historical rows that are changes, for their diffs: one query.
+    changed = {}
+    for _at, _pk, src, _user, data in rows:
+        if parts[src].model is not None and data.get("history_type") == "~":
+            changed.setdefault(src, []).append((_pk, data["id"]))
+    previous = {}
+    queries = []
+    if changed:
+        for src, pairs in changed.items():
+            part = parts[src]
+            queries.append(
+                _history_part(
+                    part.model,
+                    part.model.history.filter(
+                        id__in={object_id for _pk, object_id in pairs},
+                        history_id__lt=max(pk for pk, _id in pairs),
+                    ),
+                ).keyed(src)
+            )
+    if not queries:
+        # Asked even for a page without changes (an empty range of the session's history), so
+        # that a page costs the same queries whatever it shows.
+        empty = parts[0].queryset.filter(history_id__lt=0)
+        queries.append(_history_part(parts[0].model, empty).keyed(0))
+    for _at, pk, src, _user, data in _union(queries):
+        previous.setdefault((src, data["id"]), []).append((pk, data))
+    # The users, and the rows that labels and diffs name: one query per kind of row.
+    user_ids = {user for _at, _pk, _src, user, _data in rows if user is not None}
+    person_model = apps.get_model("participants", "Person")
+    wanted = {person_model: set()}  # asked on every page: the labels of co-chairs, attendance
+    diffs = {}
+    for _at, pk, src, _user, data in rows:
+        model = parts[src].model
+        if model is None:
+            continue
+        if data.get("person_id") is not None:
+            wanted.setdefault(person_model, set()).add(data["person_id"])
+        earlier = [(hid, old) for hid, old in previous.get((src, data["id"]), []) if hid < pk]
+        if data.get("history_type") != "~" or not earlier:
+            continue
+        old = max(earlier, key=lambda pair: pair[0])[1]
+        delta = [f for f in _tracked(model) if not _same(data.get(f.attname), old.get(f.attname))]
+        diffs[(src, pk)] = (old, delta)
+        for f in delta:
+            if isinstance(f, models.ForeignKey):
+                for value in (data.get(f.attname), old.get(f.attname)):
+                    if value is not None:
+                        wanted.setdefault(f.related_model, set()).add(value)
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    users = {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in user_model._base_manager.filter(pk__in=user_ids)
+    }
+    related = {}
+    for related_model, pks in wanted.items():
+        for obj in related_model._base_manager.filter(pk__in=pks or [0]):
+            related[(related_model, obj.pk)] = str(obj)
+    return [
+        _entry(parts[src], src, at, pk, data, users.get(user, ""), diffs, related)
+        for at, pk, src, user, data in rows
+    ]
+
+
+def _entry(part, src, at, pk, data, user, diffs, related):
+    if part.model is not None:
+        changes = []
+        if (src, pk) in diffs:
+            old, delta = diffs[(src, pk)]
+            changes = [
+                Change(
+                    str(f.verbose_name),
+                    _display(old.get(f.attname), f, related),
+                    _display(data.get(f.attname), f, related),
+                )
+                for f in delta
+            ]
+        return Entry(
+            at=at,
+            order=pk,
+            kind="history",
+            what=_row_label(part.model, data, related),
+            user=user,
+            action=str(HISTORY_TYPES.get(data["history_type"], data["history_type"])),
+            changes=changes,
+            detail=data.get("history_change_reason") or "",
         )
-        return list(merged)[start:stop]
+    if part.date == "at" and "action" in data:
+        status = Minutes._meta.get_field("status")
+        return Entry(
+            at=at,
+            order=pk,
+            kind="minutes",
+            what=str(_("Minutes, version %(number)s") % {"number": data["version"]}),
+            user=user,
+            action=str(dict(Minutes.Action.choices).get(data["action"], data["action"])),
+            changes=[
+                Change(
+                    str(_("status")),
+                    _display(data["from_status"], status, {}),
+                    _display(data["to_status"], status, {}),
+                )
+            ],
+            detail=data.get("comment") or "",
+        )
+    if "number" in data:
+        return Entry(
+            at=at,
+            order=pk,
+            kind="download",
+            what=str(_("PDF, version %(number)s") % {"number": data["number"]}),
+            user=user,
+            action=str(pgettext_lazy("history", "downloaded")),
+        )
+    return Entry(
+        at=at,
+        order=pk,
+        kind="audit",
+        what=data.get("path") or "",
+        user=user or data.get("username") or "",
+        action=str(dict(AuditEvent.Kind.choices).get(data["kind"], data["kind"])),
+        detail=" ".join(
+            part for part in (str(data.get("status_code") or ""), data.get("detail") or "") if part
+        ),
+    )
+
+
+def _row_label(model, data, related):
+    name = str(model._meta.verbose_name).capitalize()
+    if model._meta.label in {"ctn_sessions.Session", "reports.Minutes"}:
+        return name
+    if data.get("person_id") is not None:
+        person_model = apps.get_model("participants", "Person")
+        return f"{name} : {related.get((person_model, data['person_id']), data['person_id'])}"
+    for attname in LABEL_FIELDS:
+        text = data.get(attname)
+        if text:
+            return f"{name} : « {Truncator(text).chars(60)} »"
+    return f"{name} n° {data['id']}"
 
 
 def session_history(session):

@@ -4,6 +4,9 @@ Every view starts with one accessor scoped to the user: a compte rendu a partner
 a 404; an action their role does not allow is a 403. Writes go through reports/services.py.
 """
 
+import hashlib
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +19,9 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctn.roles import can_edit, has_role
-from reports import services
+from reports import audit, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
-from reports.models import Minutes, MinutesEvent, MinutesVersion
+from reports.models import AuditEvent, Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import (
     PdfRenderingError,
     render_attendance_sheet_pdf,
@@ -27,6 +30,8 @@ from reports.pdf import (
 )
 from sessions.exports import session_file_stem
 from sessions.models import Session
+
+logger = logging.getLogger(__name__)
 
 
 def get_minutes_for_user(user, session_pk):
@@ -263,10 +268,28 @@ def _serve_version(request, versions):
         pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
     else:
         pdf = bytes(version.pdf)
+    if hashlib.sha256(pdf).hexdigest() != version.sha256:
+        return _altered_pdf(request, version)
     services.log_download(version, request.user)
     response = _pdf_response(pdf, version.filename, attachment=True)
     response["ETag"] = version.etag
     response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _altered_pdf(request, version):
+    """The stored bytes no longer match the fingerprint recorded at validation: never serve
+    them; say so, and leave the event in the audit trail for the administrator."""
+    logger.error("Stored PDF of minutes version %s does not match its SHA-256", version.pk)
+    audit.record(
+        AuditEvent.Kind.TAMPERED,
+        request,
+        session_id=audit.session_id_of(request),
+        status=409,
+        detail=f"version {version.number}, sha256 {version.sha256}",
+    )
+    response = render(request, "reports/pdf_altered.html", {"version": version}, status=409)
+    response.audit_recorded = True
     return response
 
 

@@ -54,6 +54,7 @@ urlpatterns = [
         {"file_format": "csv"},
         name="all_recommendations_csv",
     ),
+    path("<int:pk>/history/", views.session_history, name="history"),
 ] + [
     # One screen per section of the session: /sessions/<pk>/cochairs/, …/agenda/, …
     path(f"<int:pk>/{slug}/", views.section_edit, {"section": slug}, name=slug)

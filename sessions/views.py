@@ -1,6 +1,7 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -20,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ctn import french
-from ctn.roles import can_edit
+from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
 from participants.models import Attendance, Profile
-from reports.models import Minutes, MinutesEvent
+from reports import audit
+from reports.models import AuditEvent, Minutes, MinutesEvent
 from sessions import annexes, exports, forms, ical
 from sessions import search as full_text
 from sessions.models import (
@@ -149,6 +151,18 @@ def session_detail(request, pk):
     )
 
 
+@require_GET
+def session_history(request, pk):
+    """ "Historique": every change of the session and of what is recorded under it, its
+    minutes' workflow, the downloads of its PDFs and the refusals met on it, newest first.
+    The coordinator's oversight: other roles are refused."""
+    session = get_session_for_user(request.user, pk)
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    page = Paginator(audit.session_history(session), 50).get_page(request.GET.get("page"))
+    return render(request, "sessions/history.html", {"session": session, "page": page})
+
+
 def interventions_by_moment(session):
     """The session's interventions in the order of the day: the opening ceremony, each
     agenda item with its exchanges, the exchanges on no item, the closing ceremony."""
@@ -169,6 +183,82 @@ def interventions_by_moment(session):
     }
 
 
+class EditConflict(Exception):
+    """Someone else saved the session or one of its sections since this form was loaded."""
+
+
+def _loaded(request, session):
+    """(version, loaded at) the posted form carries in its field "lock" ("7:1700000000", put
+    by the template: the session's version and the time of loading); without it, the
+    version this request read."""
+    try:
+        version, loaded_at = request.POST.get("lock", "").split(":")
+        return int(version), datetime.fromtimestamp(float(loaded_at), tz=UTC)
+    except ValueError:
+        return session.version, timezone.now()
+
+
+def claim_session(request, session):
+    """Check and bump the session's version in one UPDATE, inside the caller's transaction.
+
+    Raises EditConflict, changing nothing, when another save came first: that UPDATE matches
+    no row. Otherwise the row stays locked until the transaction ends, so the form's own
+    writes follow without any other save in between.
+    """
+    version, _loaded_at = _loaded(request, session)
+    claimed = Session.objects.filter(pk=session.pk, version=version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise EditConflict
+    session.version = version + 1
+
+
+def edit_conflict(request, session, template, context):
+    """Show the form again as typed, with what changed since it was loaded; nothing saved."""
+    _version, loaded_at = _loaded(request, session)
+    changes = [
+        entry
+        for entry in audit.session_history(session)[:200]
+        if entry.kind == "history" and entry.at > loaded_at
+    ]
+    messages.error(
+        request,
+        _(
+            "Someone else saved this session while you were editing it, so your changes were "
+            "NOT saved, to overwrite nothing. They are still in the form below: compare them "
+            "with the changes made meanwhile, then save again."
+        ),
+    )
+    for entry in reversed(changes):
+        details = "; ".join(f"{c.label} : {c.old} → {c.new}" for c in entry.changes)
+        messages.warning(
+            request,
+            _("%(what)s: %(action)s by %(user)s at %(time)s%(details)s")
+            % {
+                "what": entry.what,
+                "action": entry.action,
+                "user": entry.user or _("unknown"),
+                "time": timezone.localtime(entry.at).strftime("%H:%M:%S"),
+                "details": f" ({details})" if details else "",
+            },
+        )
+    session.refresh_from_db(fields=["version"])
+    audit.record(
+        AuditEvent.Kind.CONFLICT,
+        request,
+        session_id=session.pk,
+        status=409,
+        detail=", ".join(entry.what for entry in changes),
+    )
+    # The form shown again carries the version now stored: saving it again is a deliberate
+    # choice made after seeing the changes above.
+    lock = f"{session.version}:{int(timezone.now().timestamp())}"
+    response = render(request, template, {**context, "lock": lock}, status=409)
+    response.audit_recorded = True
+    return response
+
+
 def session_create(request):
     if not can_edit(request.user):
         raise PermissionDenied
@@ -184,20 +274,22 @@ def session_edit(request, pk):
 def _edit_session(request, session):
     adding = session._state.adding
     form = forms.SessionForm(request.POST or None, instance=session)
+    context = {"form": form, "session": None if adding else session}
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            session = form.save()
+        try:
+            with transaction.atomic():
+                if not adding:
+                    claim_session(request, session)
+                session = form.save()
+        except EditConflict:
+            return edit_conflict(request, session, "sessions/session_form.html", context)
         if adding:
             message = _("The %(session)s has been created. Fill in its sections below.")
         else:
             message = _("The %(session)s has been saved.")
         messages.success(request, message % {"session": session})
         return redirect(session)
-    return render(
-        request,
-        "sessions/session_form.html",
-        {"form": form, "session": None if adding else session},
-    )
+    return render(request, "sessions/session_form.html", context)
 
 
 @refuse_frozen
@@ -212,9 +304,20 @@ def section_edit(request, pk, section):
         if formset.is_valid() and (not adds_person or person_form.is_valid()):
             try:
                 with transaction.atomic():
+                    claim_session(request, session)
                     formset.save()
                     if adds_person:
                         formset.add_person(person_form.save())
+            except EditConflict:
+                context = {
+                    "session": session,
+                    "section": section,
+                    "sections": SECTIONS.values(),
+                    "formset": formset,
+                    "person_form": person_form,
+                    "has_errors": False,
+                }
+                return edit_conflict(request, session, "sessions/section_form.html", context)
             except IntegrityError:
                 # Two rows swapped between them what must stay unique, or someone else saved
                 # the same list meanwhile: nothing was written, the rows are shown again.

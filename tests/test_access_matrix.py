@@ -121,6 +121,21 @@ CASES = [
         get=(LOGIN, 403, SESSION_PAGE, SESSION_PAGE, 403),
         post=(LOGIN, 403, SESSION_PAGE, SESSION_PAGE, 403),
     ),
+    # "Historique": the coordinator's; a session out of sight stays a 404; read-only.
+    case(
+        "sessions:history",
+        objects="validated",
+        pk="validated",
+        get=(LOGIN, 403, 403, 200, 403),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "sessions:history",
+        objects="draft",
+        pk="draft",
+        get=(LOGIN, 404, 403, 200, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
 ]
 SECTION_NAMES = ["cochairs", "agenda", "interventions", "results", "recommendations", "attendance"]
 for section in SECTION_NAMES:
@@ -471,6 +486,7 @@ READ_ONLY_ADMIN = {
     "axes.accessfailurelog": AXES_LOGS,
     "reports.minutes": WORKFLOW_RECORDS,
     "reports.download": WORKFLOW_RECORDS,
+    "reports.auditevent": WORKFLOW_RECORDS,
 }
 
 

@@ -57,6 +57,8 @@ PAGES = [
     Page("sessions:tag_list"),
     Page("sessions:tag_create"),
     Page("sessions:tag_edit", "tag"),
+    Page("sessions:history", "validated"),
+    Page("sessions:history", "draft"),
     Page("participants:organization_list"),
     Page("participants:organization_create"),
     Page("participants:organization_edit", "organization"),
