@@ -348,8 +348,9 @@ def _build_follow_ups(session_rows, recommendation_rows, users):
             values["session"] = during
         if "status" in fields:
             values["status"] = recommendation.status
-        if "comment" in fields:
-            values["comment"] = "Point de mise en œuvre présenté à la session suivante."
+        for name in ("note", "comment"):
+            if name in fields:
+                values[name] = "Point de mise en œuvre présenté à la session suivante."
         rows.append(FollowUp(**values))
     FollowUp.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
