@@ -299,8 +299,10 @@ class SectionFormSet(BaseInlineFormSet):
 class TaggedSectionFormSet(SectionFormSet):
     """A section whose rows carry tags: their tags are read in one query for all the rows."""
 
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("tags")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Before the rows are built: the formset reads its queryset once and keeps it.
+        self.queryset = self.queryset.prefetch_related("tags")
 
 
 def section_formset(model, form, extra=3, formset=SectionFormSet):

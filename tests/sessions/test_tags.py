@@ -4,7 +4,8 @@ agenda items and recommendations, frozen with their session, and used as filters
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from reports.models import Minutes
 from sessions.models import AgendaItem, SessionFrozen, Tag
@@ -224,3 +225,24 @@ def test_a_bad_session_filter_is_said_and_ignored(login, secretariat):
     assert response.status_code == 200
     assert len(response.context["sessions"]) == 1
     assert "Certains filtres n’ont pas été compris et sont ignorés" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("slug", "factory"),
+    [("agenda", AgendaItemFactory), ("recommendations", RecommendationFactory)],
+)
+def test_a_tagged_section_screen_makes_the_same_queries_for_one_or_three_rows(
+    login, secretariat, fa1, cash, slug, factory
+):
+    client = login(secretariat)
+    counts = []
+    for rows in (1, 3):
+        session = SessionFactory()
+        for _ in range(rows):
+            factory(session=session).tags.add(fa1, cash)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/sessions/{session.pk}/{slug}/")
+        counts.append(len(queries))
+        assert response.context["formset"].initial_form_count() == rows
+
+    assert counts[0] == counts[1]
