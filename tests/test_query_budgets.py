@@ -10,6 +10,7 @@ history and then on the large one; the counts and the statuses must be the same.
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
@@ -185,7 +186,7 @@ def query_counts(django_db_setup, django_db_blocker):
         for role in ROLES:
             clients[role] = Client()
             clients[role].force_login(
-                _user(users[role]), backend="django.contrib.auth.backends.ModelBackend"
+                _user(users[role]), backend=settings.AUTHENTICATION_BACKENDS[-1]
             )
         before = _measure(clients, _targets(_committee("CTN")))
         build_history(sessions=50, validated_all_but=1, acronym="CNP")
