@@ -664,10 +664,14 @@ def followup_edit(request, pk):
     recommendations = list(Recommendation.objects.to_follow_up_at(session))
     data = request.POST if request.method == "POST" else None
     formset = forms.FollowUpFormSet(data, session=session, recommendations=recommendations)
+    context = {"session": session, "formset": formset, "has_errors": False}
     if data is not None and formset.is_valid():
         try:
             with transaction.atomic():
+                claim_session(request, session)
                 changed = formset.save()
+        except EditConflict:
+            return edit_conflict(request, session, "sessions/followup_form.html", context)
         except IntegrityError:
             messages.error(
                 request,
@@ -682,14 +686,11 @@ def followup_edit(request, pk):
                 _("Follow-up saved: %(count)s change(s).") % {"count": changed},
             )
             return redirect(f"{session.get_absolute_url()}#followups")
+    context["has_errors"] = formset.is_bound and not formset.is_valid()
     return render(
         request,
         "sessions/followup_form.html",
-        {
-            "session": session,
-            "formset": formset,
-            "has_errors": formset.is_bound and not formset.is_valid(),
-        },
+        context,
         status=400 if formset.is_bound else 200,
     )
 

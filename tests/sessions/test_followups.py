@@ -1,10 +1,12 @@
 """Follow-up of recommendations: at each session, the status of the earlier recommendations."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from reports import services
@@ -12,6 +14,7 @@ from reports.models import Minutes
 from reports.pdf import render_minutes_pdf
 from sessions.models import FollowUp, Recommendation, SessionFrozen
 from tests.factories import (
+    PASSWORD,
     CommitteeFactory,
     OrganizationFactory,
     RecommendationFactory,
@@ -437,3 +440,27 @@ def test_the_minutes_of_the_next_session_print_the_follow_up_table(s17, s18, tmp
         "Transmise en août",
     ]:
         assert cell in table[:600], cell
+
+
+def test_two_people_following_up_at_once_the_second_save_is_refused(
+    secretariat, coordinator, s17, s18
+):
+    recommendation = RecommendationFactory(session=s17)
+    awa, mahamadou = Client(), Client()
+    assert awa.login(username=secretariat.username, password=PASSWORD)
+    assert mahamadou.login(username=coordinator.username, password=PASSWORD)
+    url = f"/sessions/{s18.pk}/followups/"
+    locks = [
+        re.search(r'name="lock" value="([^"]+)"', c.get(url).content.decode()).group(1)
+        for c in (awa, mahamadou)
+    ]
+
+    first = awa.post(url, {**formset_data([(recommendation.pk, "done", "")]), "lock": locks[0]})
+    second = mahamadou.post(
+        url, {**formset_data([(recommendation.pk, "open", "Pas faite")]), "lock": locks[1]}
+    )
+
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert "Quelqu’un d’autre a enregistré cette session" in second.content.decode()
+    assert "Pas faite" in second.content.decode()
+    assert list(FollowUp.objects.values_list("status", "note")) == [("done", "")]
