@@ -365,6 +365,8 @@ AWAITING_LIMIT = 20
 DASHBOARD_ORGANIZATIONS = 15
 OVERDUE_LIMIT = 10
 RECOMMENDATIONS_PER_PAGE = 50
+# Pages stay light on a mobile link and cost the same whatever the history: a page of sessions.
+SESSIONS_PER_PAGE = 25
 PRESENT_STATUSES = (Attendance.Status.PRESENT, Attendance.Status.REPRESENTED)
 
 
@@ -622,11 +624,19 @@ def session_list(request):
     sessions = Session.objects.visible_to(request.user).select_related("committee", "minutes")
     tags = list(Tag.objects.all())
     form = forms.SessionFilterForm(request.GET or None, tags=tags)
-    sessions = form.filter(sessions)
+    page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "sessions/session_list.html",
-        {"sessions": sessions, "filter_form": form, "filtered": form.is_filtered},
+        {
+            "sessions": page.object_list,
+            "page": page,
+            "query_without_page": urlencode(
+                [(k, v) for k, v in request.GET.items() if k != "page"]
+            ),
+            "filter_form": form,
+            "filtered": form.is_filtered,
+        },
     )
 
 
