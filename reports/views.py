@@ -10,6 +10,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,9 @@ from sessions.exports import session_file_stem
 from sessions.models import Session
 
 logger = logging.getLogger(__name__)
+
+# A page of the portal: light on a mobile link, and the same cost whatever the history.
+MINUTES_PER_PAGE = 25
 
 
 def get_minutes_for_user(user, session_pk):
@@ -80,8 +84,9 @@ def portal(request):
         sessions = sessions.filter(Q(status=Session.Status.HELD) | Q(minutes__isnull=False))
     else:
         sessions = sessions.filter(is_published=True)
+    page = Paginator(sessions, MINUTES_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for session in sessions:
+    for session in page.object_list:
         minutes = getattr(session, "minutes", None)
         versions = minutes.validated_versions if minutes else []
         rows.append(
@@ -93,7 +98,7 @@ def portal(request):
                 "latest": versions[0] if versions else None,
             }
         )
-    return render(request, "reports/portal.html", {"rows": rows, "editor": editor})
+    return render(request, "reports/portal.html", {"rows": rows, "page": page, "editor": editor})
 
 
 def _detail_context(request, minutes, **forms):

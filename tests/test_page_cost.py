@@ -39,3 +39,21 @@ def test_a_page_number_out_of_range_shows_the_last_page(login, secretariat):
 
     assert response.status_code == 200
     assert len(response.context["sessions"]) == 3
+
+
+def test_the_portal_shows_one_page_of_minutes(login, partner, secretariat, coordinator):
+    from reports import services
+    from reports.views import MINUTES_PER_PAGE
+
+    committee = CommitteeFactory()
+    sessions = SessionFactory.create_batch(MINUTES_PER_PAGE + 1, committee=committee)
+    for session in sessions:
+        services.validate(services.submit(services.minutes_for(session), secretariat), coordinator)
+    client = login(partner)
+
+    first = client.get("/reports/")
+    second = client.get("/reports/?page=2")
+
+    assert len(first.context["rows"]) == MINUTES_PER_PAGE
+    assert [row["session"] for row in second.context["rows"]] == [sessions[0]]
+    assert 'href="?page=2"' in first.content.decode()
