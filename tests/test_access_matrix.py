@@ -23,7 +23,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -627,7 +628,14 @@ def request_in_rollback(client, method, url):
     """One request whose writes are undone, so each request sees the same world."""
     with transaction.atomic():
         response = client.generic(method, url)
-        response.close()  # a file response closes its file
+        # A file response closes its file. Closing sends request_finished, whose
+        # close_old_connections would drop the connection inside the module's transaction
+        # (on PostgreSQL): disconnect it as Django's test client itself does.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
         transaction.set_rollback(True)
     return response
 
