@@ -150,6 +150,14 @@ CACHES = {
         "LOCATION": str(CACHE_DIR / "sessions"),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
+    # Rendered parts of pages kept between requests (a validated session's sections, the
+    # dashboard's figures), shared by the workers and kept out of their memory.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / "pages"),
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Log-in protection (django-axes). Partner offices share one mobile address, so a lockout is

@@ -6,14 +6,16 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
@@ -21,9 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ctn import french
+from ctn.changes import latest_change
 from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
-from participants.models import Attendance, Profile
+from participants.models import Attendance, Organization, Person, Profile
 from reports import audit
 from reports.models import AuditEvent, Minutes, MinutesEvent
 from sessions import annexes, exports, forms, ical
@@ -121,26 +124,61 @@ SECTIONS = {
 
 
 def session_detail(request, pk):
-    queryset = Session.objects.with_sections().prefetch_related(
-        "agenda_items__tags",
-        "recommendations__tags",
-        Prefetch(
-            "follow_ups",
-            FollowUp.objects.select_related(
-                "recommendation__session", "recommendation__responsible"
-            ).order_by(
-                "recommendation__session__start_date", "recommendation__order", "recommendation"
-            ),
-        ),
+    session = get_session_for_user(
+        request.user, pk, queryset=Session.objects.prefetch_related("rapporteurs__organization")
     )
-    session = get_session_for_user(request.user, pk, queryset=queryset)
+    editable = can_edit(request.user) and not session.is_frozen
     return render(
         request,
         "sessions/session_detail.html",
         {
             "session": session,
-            "editable": can_edit(request.user) and not session.is_frozen,
+            "editable": editable,
             "frozen_message": str(SessionFrozen(session)) if session.is_frozen else "",
+            "sections": SECTIONS,
+            "sections_html": _sections_html(request, session, editable),
+        },
+    )
+
+
+def _sections_html(request, session, editable):
+    """The recorded sections of the session page, from the co-chairs to the attendance list.
+
+    A validated session no longer changes: its sections are rendered once per version of its
+    minutes and kept in the "pages" cache, keyed also by the latest change of what they show
+    that lives outside the frozen session (people's and organizations' names, tags, the
+    follow-up status of its recommendations). A session still being recorded is rendered on
+    each request.
+    """
+    key = None
+    if session.is_frozen:
+        stamp = latest_change(Recommendation, Person, Organization, Tag)
+        language = translation.get_language()
+        key = f"session-sections:{session.pk}:v{session.minutes.version}:{language}:{stamp}"
+        html = caches["pages"].get(key)
+        if html is not None:
+            return html
+    session = (
+        Session.objects.with_sections()
+        .prefetch_related(
+            "agenda_items__tags",
+            "recommendations__tags",
+            Prefetch(
+                "follow_ups",
+                FollowUp.objects.select_related(
+                    "recommendation__session", "recommendation__responsible"
+                ).order_by(
+                    "recommendation__session__start_date", "recommendation__order", "recommendation"
+                ),
+            ),
+        )
+        .get(pk=session.pk)
+    )
+    html = render_to_string(
+        "sessions/_session_sections.html",
+        {
+            "session": session,
+            "editable": editable,
             "sections": SECTIONS,
             **interventions_by_moment(session),
             "recommendations": [
@@ -148,7 +186,11 @@ def session_detail(request, pk):
             ],
             "blockers": [r for r in session.recommendations.all() if r.kind == r.Kind.BLOCKER],
         },
+        request,
     )
+    if key is not None:
+        caches["pages"].set(key, html)
+    return html
 
 
 @require_GET

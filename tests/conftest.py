@@ -1,6 +1,14 @@
 import pytest
+from django.core.cache import caches
 
 from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Rendered pages are cached by ids and versions, which a rolled-back test may reuse."""
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture

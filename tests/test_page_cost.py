@@ -57,3 +57,91 @@ def test_the_portal_shows_one_page_of_minutes(login, partner, secretariat, coord
     assert len(first.context["rows"]) == MINUTES_PER_PAGE
     assert [row["session"] for row in second.context["rows"]] == [sessions[0]]
     assert 'href="?page=2"' in first.content.decode()
+
+
+# -- the page of a validated session -----------------------------------------------------------
+
+
+@pytest.fixture
+def validated_session(secretariat, coordinator):
+    from reports import services
+    from tests.factories import AgendaItemFactory, AttendanceFactory, RecommendationFactory
+
+    session = SessionFactory(committee=CommitteeFactory(), number=17)
+    AgendaItemFactory(session=session, title="Point sur le financement additionnel")
+    AttendanceFactory(session=session)
+    RecommendationFactory(session=session, text="Accélérer les paiements")
+    services.validate(services.submit(services.minutes_for(session), secretariat), coordinator)
+    return session
+
+
+def _page(client, session):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/sessions/{session.pk}/")
+    return response.content.decode(), len(queries)
+
+
+def test_a_validated_session_page_renders_its_sections_once(login, partner, validated_session):
+    client = login(partner)
+
+    first, first_queries = _page(client, validated_session)
+    second, second_queries = _page(client, validated_session)
+
+    assert second == first.replace(_csrf(first), _csrf(second))
+    assert "Point sur le financement additionnel" in second
+    assert second_queries < first_queries
+
+
+def _csrf(html):
+    import re
+
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def test_a_later_follow_up_status_shows_at_once_on_a_validated_page(
+    login, partner, validated_session
+):
+    client = login(partner)
+    _page(client, validated_session)
+    recommendation = validated_session.recommendations.get()
+
+    recommendation.set_follow_up_status("done")
+    html, _queries = _page(client, validated_session)
+
+    assert "État : réalisée" in html
+    assert "État : ouverte" not in html
+
+
+def test_a_renamed_organization_shows_at_once_on_a_validated_page(
+    login, partner, validated_session
+):
+    client = login(partner)
+    _page(client, validated_session)
+    organization = validated_session.attendances.get().person.organization
+
+    organization.acronym = "NOUVEAU-SIGLE"
+    organization.save()
+    html, _queries = _page(client, validated_session)
+
+    assert "NOUVEAU-SIGLE" in html
+
+
+def test_a_session_reopened_by_an_erratum_is_rendered_live(
+    login, coordinator, secretariat, validated_session
+):
+    from reports import services
+
+    client = login(secretariat)
+    _page(client, validated_session)
+    services.open_erratum(validated_session.minutes, coordinator, "Nom mal écrit.")
+    item = validated_session.agenda_items.get()
+
+    item.title = "Titre corrigé par erratum"
+    item.save()
+    html, _queries = _page(client, validated_session)
+
+    assert "Titre corrigé par erratum" in html
