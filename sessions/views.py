@@ -625,9 +625,7 @@ def home(request):
     """The dashboard: quarters, next session, minutes waiting, open recommendations by
     organization, attendance. Partners see only what concerns validated minutes."""
     user = request.user
-    editor = can_edit(user)
     today = timezone.localdate()
-    sessions = Session.objects.visible_to(user)
     tags = list(Tag.objects.all())
     tag, tag_error = _tag_from(request, tags)
     if tag_error:
@@ -635,31 +633,47 @@ def home(request):
     return render(
         request,
         "home.html",
-        {
-            "today": today,
-            "quarters": _quarters_grid(sessions, today, partner=not editor),
-            "next_session": (
-                sessions.select_related("committee")
-                .filter(status=Session.Status.PLANNED, end_date__gte=today)
-                .order_by("start_date")
-                .first()
-                if editor
-                else None
-            ),
-            "latest_sessions": list(
-                sessions.select_related("committee", "minutes").filter(status=Session.Status.HELD)[
-                    :5
-                ]
-            ),
-            "awaiting": _awaiting_minutes(sessions.select_related("committee", "minutes"), today)
-            if editor
-            else [],
-            "recommendations": _open_recommendations(user, today, tag),
-            "attendance": _attendance_rates(sessions),
-            "tags": tags,
-            "tag": tag,
-        },
+        {"today": today, **_dashboard_figures(user, today, tag), "tags": tags, "tag": tag},
     )
+
+
+# The dashboard's figures count the whole history: computed once per state of the data they
+# count (and per day, role and tag), then read from the "pages" cache. The stamp follows every
+# audited write; the time limit bounds what it cannot see (a committee renamed, say).
+DASHBOARD_CACHE_SECONDS = 600
+DASHBOARD_COUNTS = (Session, Minutes, Recommendation, FollowUp, Attendance, Person, Organization)
+
+
+def _dashboard_figures(user, today, tag):
+    editor = can_edit(user)
+    stamp = latest_change(*DASHBOARD_COUNTS, Tag)
+    audience = "editor" if editor else "partner"
+    key = f"dashboard:{audience}:{tag.pk if tag else '-'}:{today.isoformat()}:{stamp}"
+    figures = caches["pages"].get(key)
+    if figures is not None:
+        return figures
+    sessions = Session.objects.visible_to(user)
+    figures = {
+        "quarters": _quarters_grid(sessions, today, partner=not editor),
+        "next_session": (
+            sessions.select_related("committee")
+            .filter(status=Session.Status.PLANNED, end_date__gte=today)
+            .order_by("start_date")
+            .first()
+            if editor
+            else None
+        ),
+        "latest_sessions": list(
+            sessions.select_related("committee", "minutes").filter(status=Session.Status.HELD)[:5]
+        ),
+        "awaiting": _awaiting_minutes(sessions.select_related("committee", "minutes"), today)
+        if editor
+        else [],
+        "recommendations": _open_recommendations(user, today, tag),
+        "attendance": _attendance_rates(sessions),
+    }
+    caches["pages"].set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures
 
 
 def session_list(request):

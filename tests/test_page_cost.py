@@ -145,3 +145,29 @@ def test_a_session_reopened_by_an_erratum_is_rendered_live(
     html, _queries = _page(client, validated_session)
 
     assert "Titre corrigé par erratum" in html
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_the_history_once_per_change(login, partner, validated_session):
+    client = login(partner)
+
+    first, first_queries = _page_at(client, "/")
+    second, second_queries = _page_at(client, "/")
+    validated_session.recommendations.get().set_follow_up_status("done")
+    third, _queries = _page_at(client, "/")
+
+    assert second_queries < first_queries
+    assert first.context["recommendations"]["by_organization"][0]["total"] == 1
+    assert second.context["recommendations"]["by_organization"][0]["total"] == 1
+    assert third.context["recommendations"]["by_organization"] == []
+
+
+def _page_at(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries)
