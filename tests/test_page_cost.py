@@ -171,3 +171,26 @@ def _page_at(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return response, len(queries)
+
+
+# -- the search ----------------------------------------------------------------------------------
+
+
+def test_the_search_finds_matching_rows_through_an_index_on_postgresql():
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+    from django.db import connection
+
+    from sessions.models import AgendaItem
+    from sessions.search import SEARCH_CONFIG
+
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search indexes exist on PostgreSQL only")
+    vector = SearchVector("title", "summary", config=SEARCH_CONFIG)
+    query = SearchQuery("financement", config=SEARCH_CONFIG, search_type="websearch")
+    matching = AgendaItem.objects.annotate(v=vector).filter(v=query).values("pk")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = matching.explain()
+
+    assert "ctn_sessions_agendaitem_search" in plan
