@@ -52,6 +52,7 @@ MEMORY_GROWTH_BUDGET = 0.10
 PDF_OVERHEAD_BUDGET = 0.20
 
 ROLES = ("secretariat", "coordinator", "partner")
+SEARCH_COMMON = "/search/?q=ANAM"
 
 
 def log(message):
@@ -875,6 +876,12 @@ def markdown(results):
             "partner",
             None,
         ),
+        (
+            "search_common",
+            f"Search, a term in thousands of rows `{SEARCH_COMMON}`",
+            "coordinator",
+            None,
+        ),
         ("static_same_size", "Static file of the PDF's size", "–", None),
     ]
     for key, label, role, minimum in rows:
@@ -1090,6 +1097,8 @@ def main():
         endpoints = [("baseline", "/healthz/", None, 200)]
         for key, _label, path, role, _minimum in results["pages"]:
             endpoints.append((key, path, role, 200))
+        # For information: a term found in thousands of rows of the history.
+        endpoints.append(("search_common", SEARCH_COMMON, "coordinator", 200))
         if results["pdf_download"].get("route"):
             path = pdf_path(built["largest_session_pk"])
             endpoints.append(("pdf_download", path, "partner", 200))
