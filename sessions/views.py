@@ -429,7 +429,8 @@ def _quarter_of(day):
 
 def _quarters_grid(sessions, today, *, partner):
     """Per committee, the last DASHBOARD_YEARS years of quarters: held, planned or missing
-    (a past quarter without an ordinary session, for a committee meeting every quarter)."""
+    (a past quarter without an ordinary session, for a committee meeting every quarter), and
+    after a gap the year of its latest sessions when it is older."""
     rows = list(
         sessions.ordinary_quarters().values(
             "committee_id",
@@ -455,8 +456,16 @@ def _quarters_grid(sessions, today, *, partner):
         first = min(counts)
         last_year = max(max(year for year, _quarter in counts), today.year)
         quarterly = committee["cadence"] == Committee.Cadence.QUARTERLY
+        shown = list(range(last_year, max(first[0], last_year - DASHBOARD_YEARS + 1) - 1, -1))
+        latest = max(year for year, _quarter in counts)
+        if latest < shown[-1]:
+            # The committee has not met for years: its last year of sessions after a gap.
+            shown += [None, latest] if latest < shown[-1] - 1 else [latest]
         years = []
-        for year in range(last_year, max(first[0], last_year - DASHBOARD_YEARS + 1) - 1, -1):
+        for year in shown:
+            if year is None:
+                years.append({"year": None, "cells": []})
+                continue
             cells = []
             for quarter in (1, 2, 3, 4):
                 row = counts.get((year, quarter))

@@ -381,3 +381,25 @@ def test_the_recommendations_list_is_paginated_and_costs_the_same(login, secreta
     assert small == large
     assert len(response.context["page"]) == 11
     assert Committee.objects.count() == 1
+
+
+def test_a_committee_silent_for_years_shows_its_last_year_after_a_gap(login, coordinator):
+    committee = CommitteeFactory()
+    session(committee, 17, datetime.date(YEAR - 7, 6, 27))
+    session(committee, 18, datetime.date(YEAR - 7, 9, 26))
+
+    response = login(coordinator).get("/")
+
+    (grid,) = response.context["quarters"]
+    assert [year["year"] for year in grid["years"]] == [
+        YEAR,
+        YEAR - 1,
+        YEAR - 2,
+        YEAR - 3,
+        YEAR - 4,
+        None,
+        YEAR - 7,
+    ]
+    assert cells(grid)[YEAR - 7] == ["", "held", "held", "missing"]
+    assert cells(grid)[YEAR - 4] == ["missing"] * 4
+    assert "… années sans aucune session …" in response.content.decode()
