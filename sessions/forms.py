@@ -546,7 +546,10 @@ class SessionFilterForm(ListFilterForm):
     ]
 
     committee = forms.ModelChoiceField(
-        label=_("Committee"), queryset=Committee.objects.all(), required=False
+        label=_("Committee"),
+        queryset=Committee.objects.all(),
+        required=False,
+        empty_label=_("All"),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All")), *Session.Kind.choices], required=False
@@ -612,7 +615,10 @@ class RecommendationFilterForm(ListFilterForm):
     status = forms.ChoiceField(label=_("Current status"), choices=STATUS_CHOICES, required=False)
     organization = forms.ChoiceField(label=_("Responsible organization"), required=False)
     committee = forms.ModelChoiceField(
-        label=_("Committee"), queryset=Committee.objects.all(), required=False
+        label=_("Committee"),
+        queryset=Committee.objects.all(),
+        required=False,
+        empty_label=_("All"),
     )
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
