@@ -281,6 +281,8 @@ def search(user, query, *, tag=None):
 
     from ctn.roles import can_edit
 
+    # Control characters (a NUL byte is refused by PostgreSQL) are no part of a search.
+    query = "".join(char for char in query if char.isprintable() or char.isspace())
     query = " ".join(query.split())[:MAX_QUERY_LENGTH]
     terms = query_terms(query)
     if not terms:

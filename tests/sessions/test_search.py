@@ -260,3 +260,10 @@ def test_search_finds_the_follow_up_notes_of_a_session(login, secretariat, s17, 
     (hit,) = response.context["results"].groups[0].hits
     assert hit.title == "Transmettre au PAM la liste des ménages de Ségou – réalisée"
     assert hit.url == f"/sessions/{s18.pk}/#followups"
+
+
+@pytest.mark.parametrize("query", ["seg\x00ou", "\x00", "ségou\x07"])
+def test_control_characters_in_a_search_are_no_error(login, secretariat, s18, query):
+    response = login(secretariat).get("/search/", {"q": query})
+
+    assert response.status_code == 200
