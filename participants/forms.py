@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ctn.validators import DatabaseKeyMixin
 from participants.models import Organization, Person, Profile
 
 
@@ -11,7 +12,7 @@ def person_label(person):
     return person.full_name
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(DatabaseKeyMixin, forms.ModelChoiceField):
     def __init__(self, queryset=None, **kwargs):
         queryset = Person.objects.all() if queryset is None else queryset
         super().__init__(queryset=queryset.select_related("organization"), **kwargs)
@@ -20,7 +21,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person_label(person)
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(DatabaseKeyMixin, forms.ModelMultipleChoiceField):
     def __init__(self, queryset=None, **kwargs):
         queryset = Person.objects.all() if queryset is None else queryset
         super().__init__(queryset=queryset.select_related("organization"), **kwargs)
