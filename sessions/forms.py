@@ -263,10 +263,13 @@ class SectionFormSet(BaseInlineFormSet):
     def save(self, commit=True):
         if not self.has_order:
             return super().save(commit=commit)
+        # A row posted with the id of a row outside this list (tampered with, or deleted
+        # meanwhile) has no instance: Django's formset skips it, and so does the numbering.
         kept = [
             (position, form)
             for position, form in enumerate(self.forms)
-            if form not in self.deleted_forms and (form.instance.pk or form.has_changed())
+            if form not in self.deleted_forms
+            and (form.instance.pk or (form.has_changed() and form not in self.initial_forms))
         ]
         # Number the rows 1, 2, 3… in the order asked; rows left without a number go last.
         kept.sort(
@@ -482,6 +485,8 @@ class BaseFollowUpFormSet(BaseFormSet):
         """Create, change or remove the follow-ups at this session; returns how many changed."""
         changed = 0
         for form in self.forms:
+            if form.cleaned_data.get("recommendation") is None:
+                continue  # an empty row beyond those offered (a tampered form count)
             pk, status = form.cleaned_data["recommendation"], form.cleaned_data["status"]
             note = form.cleaned_data["note"].strip()
             follow_up = self.existing.get(pk)
