@@ -245,6 +245,10 @@ CALENDAR_TOKEN_MAX_AGE = int(env("CALENDAR_TOKEN_MAX_AGE", "365"))
 ANNEX_MAX_SIZE = int(env("ANNEX_MAX_SIZE_MB", "20")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A PDF is rendered in a forked worker stopped after this many seconds, or when it needs more
+# than this many megabytes of memory: a pathological document fails cleanly (reports/pdf.py).
+PDF_RENDER_TIMEOUT = int(env("PDF_RENDER_TIMEOUT", "120"))
+PDF_RENDER_MEMORY_MB = int(env("PDF_RENDER_MEMORY_MB", "1024"))
 
 # Ordinals as the committee writes them ("18ème"); "e" gives the strict typographic "18e".
 CTN_ORDINAL_SUFFIX = env("CTN_ORDINAL_SUFFIX", "ème")

@@ -8,7 +8,12 @@ project's static directory. They return the PDF bytes and write nothing to the d
 
 import datetime
 import hashlib
+import logging
 import mimetypes
+import multiprocessing
+import os
+import resource
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -21,6 +26,8 @@ from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 
 from ctn import french
+
+logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 # Empty rows at the end of each attendance sheet, for participants who were not expected.
@@ -54,25 +61,93 @@ def _static_url_fetcher():
     return StaticOnlyURLFetcher(fail_on_errors=True)
 
 
-def _write_pdf(html, *, archival):
+def _weasyprint_pdf(html, *, archival):
     """HTML -> PDF bytes with WeasyPrint; PDF/A-3b for the documents of record."""
     import weasyprint
-    from weasyprint.urls import FatalURLFetchingError
 
     options = {"pdf_variant": "pdf/a-3b"} if archival else {}
-    try:
-        document = weasyprint.HTML(
-            string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_static_url_fetcher()
+    document = weasyprint.HTML(
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_static_url_fetcher()
+    )
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile (the PDF/A output intent) and leaves the
+        # handle to the garbage collector; the bytes are read, nothing leaks but the warning.
+        warnings.filterwarnings(
+            "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
         )
-        with warnings.catch_warnings():
-            # WeasyPrint 70 opens its sRGB profile (the PDF/A output intent) and leaves the
-            # handle to the garbage collector; the bytes are read, nothing leaks but the warning.
-            warnings.filterwarnings(
-                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
-            )
-            return document.write_pdf(**options)
-    except (Exception, FatalURLFetchingError) as exc:
-        raise PdfRenderingError(str(exc)) from exc
+        return document.write_pdf(**options)
+
+
+def _address_space():
+    """The bytes of address space this process holds (Linux), or None where unknown."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _render_in_child(sender, html, archival, memory):
+    """In the forked worker: cap the address space, render, send ("ok"|"error", payload)."""
+    try:
+        held = _address_space()
+        if memory and held is not None:
+            limit = held + memory
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        result = ("ok", _weasyprint_pdf(html, archival=archival))
+    except BaseException as exc:  # noqa: B036 - everything goes back to the parent as an error
+        result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
+    try:
+        sender.send(result)
+    finally:
+        sender.close()
+
+
+def _write_pdf(html, *, archival):
+    """HTML -> PDF bytes, rendered in a forked worker within a time and a memory limit.
+
+    A pathological document (huge text, thousands of rows) must not hold a web worker or its
+    memory: after settings.PDF_RENDER_TIMEOUT seconds, or beyond settings.PDF_RENDER_MEMORY_MB
+    more megabytes of address space, the worker is stopped and PdfRenderingError raised. The
+    database is only read before, in this process.
+    """
+    import weasyprint  # noqa: F401 - imported here once, so that each forked worker has it
+
+    timeout = settings.PDF_RENDER_TIMEOUT
+    memory = settings.PDF_RENDER_MEMORY_MB * 1024 * 1024
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this system: render here, without the limits
+        try:
+            return _weasyprint_pdf(html, archival=archival)
+        except Exception as exc:
+            raise PdfRenderingError(str(exc)) from exc
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_render_in_child, args=(sender, html, archival, memory), daemon=True
+    )
+    started = time.monotonic()
+    worker.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise PdfRenderingError(f"The PDF took more than {timeout} s to render: stopped.")
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            raise PdfRenderingError(
+                f"The PDF worker ended without a result (exit code {worker.exitcode}), "
+                "probably beyond its memory limit."
+            ) from None
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+    if status != "ok":
+        raise PdfRenderingError(payload)
+    logger.debug("PDF rendered in %.2f s", time.monotonic() - started)
+    return payload
 
 
 def _minutes_context(minutes, *, record, version):
