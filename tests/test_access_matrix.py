@@ -605,12 +605,14 @@ def world(django_db_setup, django_db_blocker, request, tmp_path_factory):
         yield built
         transaction.set_rollback(True)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and CHECKED:
-        reporter.write_line(
-            f"access matrix: {len(CHECKED)} routes x {len(ROLES)} roles x {len(METHODS)} "
-            f"methods = {sum(CHECKED)} requests checked, and {len(CHECKED)} POSTs without "
-            "CSRF token refused"
-        )
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and CHECKED:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"access matrix: {len(CHECKED)} routes x {len(ROLES)} roles x {len(METHODS)} "
+                f"methods = {sum(CHECKED)} requests checked, and {len(CHECKED)} POSTs without "
+                "CSRF token refused"
+            )
 
 
 def clients(world):
