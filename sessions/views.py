@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -158,21 +158,21 @@ def _sections_html(request, session, editable):
         html = caches["pages"].get(key)
         if html is not None:
             return html
-    session = (
-        Session.objects.with_sections()
-        .prefetch_related(
-            "agenda_items__tags",
-            "recommendations__tags",
-            Prefetch(
-                "follow_ups",
-                FollowUp.objects.select_related(
-                    "recommendation__session", "recommendation__responsible"
-                ).order_by(
-                    "recommendation__session__start_date", "recommendation__order", "recommendation"
-                ),
+    # The sections are read onto the session the header already fetched (with its committee
+    # and rapporteurs): no second read of the session row.
+    prefetch_related_objects(
+        [session],
+        *Session.objects.with_sections()._prefetch_related_lookups,
+        "agenda_items__tags",
+        "recommendations__tags",
+        Prefetch(
+            "follow_ups",
+            FollowUp.objects.select_related(
+                "recommendation__session", "recommendation__responsible"
+            ).order_by(
+                "recommendation__session__start_date", "recommendation__order", "recommendation"
             ),
-        )
-        .get(pk=session.pk)
+        ),
     )
     html = render_to_string(
         "sessions/_session_sections.html",
