@@ -96,6 +96,15 @@ class VerifyForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if upload and upload.size > MAX_VERIFY_UPLOAD:
             raise forms.ValidationError(_("This file is too large to be minutes of the committee."))
+        if upload:
+            # A PDF says so in its first kilobyte; anything else cannot be minutes of record.
+            upload.seek(0)
+            head = upload.read(1024)
+            upload.seek(0)
+            if b"%PDF-" not in head:
+                raise forms.ValidationError(
+                    _("This file is not a PDF: only the PDF of the minutes can be verified.")
+                )
         return upload
 
     def clean(self):

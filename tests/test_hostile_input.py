@@ -759,3 +759,82 @@ def check_pdf(client, session_pk, printed, pdfs, tmp_path):
         assert "".join(value.split()) in text
     pdfs.append(session_pk)
     FIGURES["pdfs"] += 1
+
+
+# --- uploads: oversized, wrong type and malformed files are refused in French ------------------
+
+NOT_A_PDF = "Ce fichier n’est pas un PDF : seul le PDF d’un compte rendu peut être vérifié."
+REFUSED_CONTENT = (
+    "Ce fichier a été refusé : son contenu n’est pas celui d’un document PDF, Word, Excel ou "
+    "PowerPoint ni d’une image PNG ou JPEG, ou bien le fichier est endommagé."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        (
+            "compte-rendu.pdf",
+            PDF + b"0" * 4096,
+            "Ce fichier est trop volumineux pour être un compte rendu du comité.",
+        ),
+        ("compte-rendu.pdf", EXE, NOT_A_PDF),
+        ("compte-rendu.pdf", TRUNCATED_ZIP, NOT_A_PDF),
+        ("compte-rendu.docx", b"<html><script>alert(1)</script></html>", NOT_A_PDF),
+        ("compte-rendu.pdf", b"", "Le fichier soumis est vide."),
+    ],
+    ids=["oversized", "exe renamed pdf", "truncated zip", "html", "empty"],
+)
+def test_the_verify_page_refuses_what_is_not_a_pdf_in_french(
+    client, db, monkeypatch, name, content, error
+):
+    monkeypatch.setattr("reports.forms.MAX_VERIFY_UPLOAD", 4096)
+
+    response = client.post(
+        reverse("reports:verify"), {"file": SimpleUploadedFile(name, content), "sha256": ""}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"file": [error]}
+    assert RAW_MARKUP.search(response.content.decode()) is None
+
+
+def test_the_verify_page_still_checks_a_pdf(client, db):
+    response = client.post(
+        reverse("reports:verify"), {"file": SimpleUploadedFile("cr.pdf", PDF), "sha256": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["digest"] == hashlib.sha256(PDF).hexdigest()
+    assert response.context["matches"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        (
+            "ptba.pdf",
+            PDF + b"0" * 4096,
+            "Le fichier est trop volumineux (4,1\xa0Kio) : la limite est de 4,0\xa0Kio.",
+        ),
+        ("ptba.pdf", EXE, REFUSED_CONTENT),
+        ("ptba.docx", TRUNCATED_ZIP, REFUSED_CONTENT),
+        ("ptba.pdf", b"", "Le fichier soumis est vide."),
+    ],
+    ids=["oversized", "exe renamed pdf", "truncated zip named docx", "empty"],
+)
+def test_an_annex_upload_refuses_oversized_wrong_and_damaged_files_in_french(
+    world, settings, name, content, error
+):
+    settings.ANNEX_MAX_SIZE = 4096
+    client = Client()
+    client.force_login(world["secretariat"])
+
+    response = client.post(
+        reverse("sessions:annexes", args=[world["draft"].pk]),
+        {"file": SimpleUploadedFile(name, content), "title": "", "agenda_item": ""},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"file": [error]}
+    assert world["draft"].annexes.count() == 0
