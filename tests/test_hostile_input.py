@@ -90,7 +90,8 @@ EMOJI = ["😀👍🏽", "👨‍👩‍👧‍👦", "🇲🇱", "\U0001f4a9" *
 CONTROL = ["\x00", "nul\x00here", "\x07\x08\x1b[31mred", "\r\n\r\n", "\t\x0b\x0c", "\x7f\x85\x9f"]
 
 texts = st.one_of(
-    st.sampled_from(MARKUP + TEMPLATE_AND_FORMAT + SQL + RTL + EMOJI + CONTROL),
+    st.sampled_from(MARKUP),
+    st.sampled_from(TEMPLATE_AND_FORMAT + SQL + RTL + EMOJI + CONTROL),
     # long strings, with and without spaces
     st.builds(
         lambda piece, count: piece * count,
@@ -143,6 +144,14 @@ def raw_values(field_obj):
     if isinstance(field_obj, forms.ChoiceField | forms.ModelChoiceField):
         return choice_values(field_obj)
     return texts
+
+
+def is_free_text(field_obj):
+    return (
+        isinstance(field_obj, forms.CharField)
+        and not isinstance(field_obj, forms.EmailField | forms.SlugField)
+        and not isinstance(field_obj.widget, forms.HiddenInput)
+    )
 
 
 def choice_values(field_obj):
@@ -667,6 +676,17 @@ def test_hostile_input_is_saved_or_refused_in_french_and_always_escaped(world, s
     first = [n for n in visible if not re.search(r"-[1-9]\d*-", n)] or visible
     pdfs = []
     FIGURES["forms"].add(screen.id)
+
+    # First, deterministically: script in every free-text field of the first rows at once.
+    markup = {name: value for name, (value, _f) in offered.items() if value is not None}
+    for name in first:
+        field_obj = offered[name][1]
+        if is_free_text(field_obj) and (field_obj.max_length or 100) >= len(MARKUP[0]):
+            markup[name] = MARKUP[0]
+    FIGURES["inputs"] += 1
+    with transaction.atomic():
+        check_one(client, screen, action_url, markup, list(markup), world, pdfs, tmp_path)
+        transaction.set_rollback(True)
 
     @hypothesis_settings(
         max_examples=screen.examples,
