@@ -26,6 +26,8 @@ from sessions.models import (
 )
 
 END_BEFORE_START = _("The end date cannot be before the start date.")
+# The longest session the committee holds, with margin: a few days, sometimes a week or two.
+MAX_SESSION_DAYS = 31
 
 
 class DateInput(forms.DateInput):
@@ -88,6 +90,13 @@ class SessionForm(forms.ModelForm):
         if start and end and end < start:
             # Said on the end date itself; the database constraint stays the last word.
             self.add_error("end_date", END_BEFORE_START)
+        elif start and end and (end - start).days + 1 > MAX_SESSION_DAYS:
+            # A typing slip of a year would print thousands of attendance sheets.
+            self.add_error(
+                "end_date",
+                _("A session lasts %(count)s days at most: check the dates.")
+                % {"count": MAX_SESSION_DAYS},
+            )
         return cleaned_data
 
 

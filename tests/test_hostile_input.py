@@ -858,3 +858,49 @@ def test_an_annex_upload_refuses_oversized_wrong_and_damaged_files_in_french(
     assert response.status_code == 400
     assert response.context["form"].errors == {"file": [error]}
     assert world["draft"].annexes.count() == 0
+
+
+# --- dates at the edges -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "errors"),
+    [
+        ("0001-01-01", "9999-12-31", ["Une session dure au plus 31 jours : vérifiez les dates."]),
+        ("2019-09-26", "2029-09-26", ["Une session dure au plus 31 jours : vérifiez les dates."]),
+        ("9999-12-31", "0001-01-01", ["La date de fin ne peut pas précéder la date de début."]),
+        ("2019-02-30", "2019-03-01", None),
+    ],
+    ids=["the whole calendar", "a typing slip of ten years", "reversed", "30 February"],
+)
+def test_session_dates_at_the_edges_are_refused_in_french(world, start, end, errors):
+    client = Client()
+    client.force_login(world["secretariat"])
+    url = reverse("sessions:edit", args=[world["draft"].pk])
+    offered = browser_payload(page_forms(client.get(url).context, ("form",)))
+    data = {name: value for name, (value, _f) in offered.items() if value is not None}
+
+    response = client.post(url, {**data, "start_date": start, "end_date": end})
+
+    form = response.context["form"]
+    assert response.status_code == 200
+    if errors is None:
+        assert form.errors == {"start_date": ["Saisissez une date valide."]}
+    else:
+        assert form.errors == {"end_date": errors}
+    world["draft"].refresh_from_db()
+    assert world["draft"].start_date == datetime.date(2019, 9, 26)
+
+
+def test_a_month_long_session_is_accepted(world):
+    client = Client()
+    client.force_login(world["secretariat"])
+    url = reverse("sessions:edit", args=[world["draft"].pk])
+    offered = browser_payload(page_forms(client.get(url).context, ("form",)))
+    data = {name: value for name, (value, _f) in offered.items() if value is not None}
+
+    response = client.post(url, {**data, "start_date": "2019-10-01", "end_date": "2019-10-31"})
+
+    world["draft"].refresh_from_db()
+    assert response.status_code == 302
+    assert world["draft"].day_count == 31
