@@ -89,6 +89,9 @@ def _address_space():
 
 def _render_in_child(sender, html, archival, memory):
     """In the forked worker: cap the address space, render, send ("ok"|"error", payload)."""
+    # Warnings raised here (a test run's "error" filter included) would only be printed as
+    # ignored exceptions when the worker exits: the parent hears of failures through the pipe.
+    warnings.simplefilter("ignore")
     try:
         held = _address_space()
         if memory and held is not None:
