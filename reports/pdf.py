@@ -104,6 +104,9 @@ def _render_in_child(sender, html, archival, memory):
         sender.send(result)
     finally:
         sender.close()
+        # Leave at once: flushing the standard streams inherited from the parent would print
+        # again whatever the parent had buffered when it forked.
+        os._exit(0)
 
 
 def _write_pdf(html, *, archival):
