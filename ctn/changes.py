@@ -5,13 +5,20 @@ the latest id of those trails changes whenever one of their rows changes. Readin
 query on primary-key indexes, whatever the size of the history.
 """
 
+from functools import cache
+
 from django.db import connection
+
+
+@cache
+def _trail_table(model):
+    # `model.history` builds a manager class on each access: read the table name once.
+    return connection.ops.quote_name(model.history.model._meta.db_table)
 
 
 def latest_change(*models):
     """A short string that changes whenever a row of one of `models` (audited) is written."""
-    quote = connection.ops.quote_name
-    tables = [quote(model.history.model._meta.db_table) for model in models]
+    tables = [_trail_table(model) for model in models]
     # Table names come from the models' meta, never from input.
     columns = ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:

@@ -2,7 +2,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -632,18 +632,42 @@ def _attendance_rates(sessions):
 
 def home(request):
     """The dashboard: quarters, next session, minutes waiting, open recommendations by
-    organization, attendance. Partners see only what concerns validated minutes."""
+    organization, attendance. Partners see only what concerns validated minutes.
+
+    Its content is the same for everyone of a role, a tag and a day: rendered once per state of
+    the data it counts and kept in the "pages" cache (see _dashboard_figures)."""
     user = request.user
     today = timezone.localdate()
     tags = list(Tag.objects.all())
     tag, tag_error = _tag_from(request, tags)
     if tag_error:
         messages.warning(request, tag_error)
-    return render(
-        request,
-        "home.html",
-        {"today": today, **_dashboard_figures(user, today, tag), "tags": tags, "tag": tag},
+    stamp = latest_change(*DASHBOARD_COUNTS, Tag)
+    audience = "editor" if can_edit(user) else "partner"
+    key = ":".join(
+        [
+            "dashboard-html",
+            audience,
+            str(tag.pk) if tag else "-",
+            today.isoformat(),
+            translation.get_language(),
+            stamp,
+        ]
     )
+    html = caches["pages"].get(key)
+    if html is None:
+        figures = _dashboard_figures(user, today, tag, stamp)
+        context = {"today": today, **figures, "tags": tags, "tag": tag}
+        html = render_to_string("sessions/_dashboard.html", context, request)
+        caches["pages"].set(key, html, DASHBOARD_CACHE_SECONDS)
+    else:
+        # Not used by the page; there for whoever inspects the response (tests), computed
+        # only if asked.
+        context = {
+            name: SimpleLazyObject(partial(_dashboard_figure, user, today, tag, stamp, name))
+            for name in DASHBOARD_FIGURES
+        }
+    return render(request, "home.html", {**context, "dashboard_html": html})
 
 
 # The dashboard's figures count the whole history: computed once per state of the data they
@@ -651,11 +675,22 @@ def home(request):
 # audited write; the time limit bounds what it cannot see (a committee renamed, say).
 DASHBOARD_CACHE_SECONDS = 600
 DASHBOARD_COUNTS = (Session, Minutes, Recommendation, FollowUp, Attendance, Person, Organization)
+DASHBOARD_FIGURES = (
+    "quarters",
+    "next_session",
+    "latest_sessions",
+    "awaiting",
+    "recommendations",
+    "attendance",
+)
 
 
-def _dashboard_figures(user, today, tag):
+def _dashboard_figure(user, today, tag, stamp, name):
+    return _dashboard_figures(user, today, tag, stamp)[name]
+
+
+def _dashboard_figures(user, today, tag, stamp):
     editor = can_edit(user)
-    stamp = latest_change(*DASHBOARD_COUNTS, Tag)
     audience = "editor" if editor else "partner"
     key = f"dashboard:{audience}:{tag.pk if tag else '-'}:{today.isoformat()}:{stamp}"
     figures = caches["pages"].get(key)

@@ -89,8 +89,8 @@ def test_the_portal_runs_a_constant_number_of_queries(
         response = client.get("/reports/")
 
     assert len(response.context["rows"]) == 3
-    # The session comes from its cache, the roles with the user: user, count, rows, versions.
-    assert len(one) == len(three) == 4
+    # The session comes from its cache: user, roles, count, rows, versions.
+    assert len(one) == len(three) == 5
 
 
 # -- the minutes' page ---------------------------------------------------------------------------
