@@ -25,3 +25,21 @@ def latest_change(*models):
         cursor.execute("SELECT " + columns)
         row = cursor.fetchone()
     return ".".join(str(value or 0) for value in row)
+
+
+def render_cached(request, key, template, build_context, names, timeout):
+    """`template` rendered with `build_context()`, or the copy kept under `key` in the "pages"
+    cache; returns (html, context). On a cached copy the context's `names` are computed only
+    if someone asks for them (a test inspecting the response): the page itself never does."""
+    from django.core.cache import caches
+    from django.template.loader import render_to_string
+    from django.utils.functional import SimpleLazyObject
+
+    html = caches["pages"].get(key)
+    if html is None:
+        context = build_context()
+        html = render_to_string(template, context, request)
+        caches["pages"].set(key, html, timeout)
+        return html, context
+    built = cache(build_context)
+    return html, {name: SimpleLazyObject(lambda name=name: built()[name]) for name in names}

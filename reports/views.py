@@ -14,11 +14,13 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import content_disposition_header, parse_etags
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ctn.changes import latest_change, render_cached
 from ctn.roles import can_edit, has_role
 from reports import audit, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
@@ -36,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # A page of the portal: light on a mobile link, and the same cost whatever the history.
 MINUTES_PER_PAGE = 25
+# At most, for what the audit-trail stamp cannot see (a committee renamed).
+PORTAL_CACHE_SECONDS = 600
 
 
 def get_minutes_for_user(user, session_pk):
@@ -62,8 +66,7 @@ def _require_editor(user):
         raise PermissionDenied
 
 
-@require_GET
-def portal(request):
+def _portal_context(request):
     user = request.user
     editor = can_edit(user)
     published = MinutesVersion.objects.filter(
@@ -98,7 +101,31 @@ def portal(request):
                 "latest": versions[0] if versions else None,
             }
         )
-    return render(request, "reports/portal.html", {"rows": rows, "page": page, "editor": editor})
+    return {"rows": rows, "page": page, "editor": editor}
+
+
+@require_GET
+def portal(request):
+    """The minutes of the committee, a page at a time. The same for everyone of a role: rendered
+    once per state of the sessions and minutes it lists, kept in the "pages" cache."""
+    key = ":".join(
+        [
+            "portal",
+            "editor" if can_edit(request.user) else "partner",
+            translation.get_language(),
+            latest_change(Session, Minutes),
+            request.GET.get("page", ""),
+        ]
+    )
+    html, context = render_cached(
+        request,
+        key,
+        "reports/_portal.html",
+        lambda: _portal_context(request),
+        ("rows", "page", "editor"),
+        PORTAL_CACHE_SECONDS,
+    )
+    return render(request, "reports/portal.html", {**context, "portal_html": html})
 
 
 def _detail_context(request, minutes, **forms):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ctn import french
-from ctn.changes import latest_change
+from ctn.changes import latest_change, render_cached
 from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
 from participants.models import Attendance, Organization, Person, Profile
@@ -720,15 +720,30 @@ def _dashboard_figures(user, today, tag, stamp):
     return figures
 
 
+# A list page is the same for everyone of a role asking the same thing: rendered once per state
+# of the sessions and minutes it shows and kept in the "pages" cache (10 minutes at most, for
+# what the audit-trail stamp cannot see: a committee renamed).
+LIST_CACHE_SECONDS = 600
+
+
 def session_list(request):
-    sessions = Session.objects.visible_to(request.user).select_related("committee", "minutes")
-    tags = list(Tag.objects.all())
-    form = forms.SessionFilterForm(request.GET or None, tags=tags)
-    page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "sessions/session_list.html",
-        {
+    user = request.user
+    key = ":".join(
+        [
+            "session-list",
+            "editor" if can_edit(user) else "partner",
+            translation.get_language(),
+            latest_change(Session, Minutes, Tag),
+            request.GET.urlencode(),
+        ]
+    )
+
+    def build_context():
+        sessions = Session.objects.visible_to(user).select_related("committee", "minutes")
+        tags = list(Tag.objects.all())
+        form = forms.SessionFilterForm(request.GET or None, tags=tags)
+        page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+        return {
             "sessions": page.object_list,
             "page": page,
             "query_without_page": urlencode(
@@ -736,8 +751,17 @@ def session_list(request):
             ),
             "filter_form": form,
             "filtered": form.is_filtered,
-        },
+        }
+
+    html, context = render_cached(
+        request,
+        key,
+        "sessions/_session_list.html",
+        build_context,
+        ("sessions", "page", "filter_form", "filtered"),
+        LIST_CACHE_SECONDS,
     )
+    return render(request, "sessions/session_list.html", {**context, "list_html": html})
 
 
 def recommendation_list(request):

@@ -223,7 +223,7 @@ def test_the_history_page_costs_a_fixed_number_of_queries(
         item.save()
     client = login(coordinator)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(f"/sessions/{session.pk}/history/")
 
     assert response.content.decode().count("intitulé : Point") == changes
