@@ -23,8 +23,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.core.signals import request_finished
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -44,6 +43,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
+from tests.utils import close_response
 
 ANNEX = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ROLES = ("anonymous", "partner", "secretariat", "coordinator", "staff")
@@ -630,14 +630,7 @@ def request_in_rollback(client, method, url):
     """One request whose writes are undone, so each request sees the same world."""
     with transaction.atomic():
         response = client.generic(method, url)
-        # A file response closes its file. Closing sends request_finished, whose
-        # close_old_connections would drop the connection inside the module's transaction
-        # (on PostgreSQL): disconnect it as Django's test client itself does.
-        request_finished.disconnect(close_old_connections)
-        try:
-            response.close()
-        finally:
-            request_finished.connect(close_old_connections)
+        close_response(response)  # a file response closes its file
         transaction.set_rollback(True)
     return response
 

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from bench.history import build_history
 from participants.models import Organization, Person
 from sessions.models import Session, Tag
+from tests.utils import close_response
 
 QUERY_BUDGET = 15
 ROLES = ("secretariat", "coordinator", "partner")
@@ -148,10 +149,11 @@ def _url(page, targets):
 
 def _count(client, url, warm):
     if warm:
-        client.get(url).close()  # warm what is meant to be warm (caches of validated content)
+        # Warm what is meant to be warm (caches of validated content).
+        close_response(client.get(url))
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-        response.close()
+        close_response(response)
     return response.status_code, len(captured)
 
 

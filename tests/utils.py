@@ -1,0 +1,16 @@
+from django.core.signals import request_finished
+from django.db import close_old_connections
+
+
+def close_response(response):
+    """Close a test response without dropping the database connection.
+
+    Closing a response sends request_finished, whose close_old_connections would close a
+    PostgreSQL connection held inside a module-wide transaction (autocommit off). Django's test
+    client disconnects it around its own close; do the same for the closes our tests make.
+    """
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
