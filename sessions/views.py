@@ -124,21 +124,35 @@ SECTIONS = {
 
 
 def session_detail(request, pk):
-    session = get_session_for_user(
-        request.user, pk, queryset=Session.objects.prefetch_related("rapporteurs__organization")
-    )
-    editable = can_edit(request.user) and not session.is_frozen
-    return render(
-        request,
-        "sessions/session_detail.html",
-        {
-            "session": session,
-            "editable": editable,
-            "frozen_message": str(SessionFrozen(session)) if session.is_frozen else "",
-            "sections": SECTIONS,
-            "sections_html": _sections_html(request, session, editable),
-        },
-    )
+    """The page of a session. That of a validated session is the same for everyone of a role
+    until its minutes get a new version or what it shows from outside the session changes:
+    rendered once per such state and kept in the "pages" cache (see _sections_html)."""
+    user = request.user
+    session = get_session_for_user(user, pk)
+    editable = can_edit(user) and not session.is_frozen
+    context = {
+        "session": session,
+        "editable": editable,
+        "frozen_message": str(SessionFrozen(session)) if session.is_frozen else "",
+        "sections": SECTIONS,
+    }
+    key = html = None
+    if session.is_frozen:
+        role = "coordinator" if is_coordinator(user) else "editor" if can_edit(user) else "partner"
+        stamp = latest_change(Recommendation, Person, Organization, Tag, Annex)
+        language = translation.get_language()
+        key = f"session-page:{session.pk}:v{session.minutes.version}:{language}:{role}:{stamp}"
+        html = caches["pages"].get(key)
+    if html is None:
+        prefetch_related_objects([session], "rapporteurs__organization")
+        html = render_to_string(
+            "sessions/_session_page.html",
+            {**context, "sections_html": _sections_html(request, session, editable)},
+            request,
+        )
+        if key is not None:
+            caches["pages"].set(key, html)
+    return render(request, "sessions/session_detail.html", {**context, "page_html": html})
 
 
 def _sections_html(request, session, editable):
