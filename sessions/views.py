@@ -652,8 +652,9 @@ def home(request):
     the data it counts and kept in the "pages" cache (see _dashboard_figures)."""
     user = request.user
     today = timezone.localdate()
-    tags = list(Tag.objects.all())
-    tag, tag_error = _tag_from(request, tags)
+    # The tags are read when a tag is asked for, or to render the page: not for a cached copy.
+    tags = list(Tag.objects.all()) if request.GET.get("tag", "").strip() else None
+    tag, tag_error = _tag_from(request, tags or [])
     if tag_error:
         messages.warning(request, tag_error)
     stamp = latest_change(*DASHBOARD_COUNTS, Tag)
@@ -671,6 +672,7 @@ def home(request):
     html = caches["pages"].get(key)
     if html is None:
         figures = _dashboard_figures(user, today, tag, stamp)
+        tags = list(Tag.objects.all()) if tags is None else tags
         context = {"today": today, **figures, "tags": tags, "tag": tag}
         html = render_to_string("sessions/_dashboard.html", context, request)
         caches["pages"].set(key, html, DASHBOARD_CACHE_SECONDS)
