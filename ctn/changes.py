@@ -5,6 +5,7 @@ the latest id of those trails changes whenever one of their rows changes. Readin
 query on primary-key indexes, whatever the size of the history.
 """
 
+import hashlib
 from functools import cache
 
 from django.db import connection
@@ -35,6 +36,9 @@ def render_cached(request, key, template, build_context, names, timeout):
     from django.template.loader import render_to_string
     from django.utils.functional import SimpleLazyObject
 
+    # The key carries what the user asked (query string): hash it, so that its length and
+    # characters never reach the cache backend (memcached refuses long or odd keys).
+    key = "page:" + hashlib.sha256(key.encode()).hexdigest()
     html = caches["pages"].get(key)
     if html is None:
         context = build_context()

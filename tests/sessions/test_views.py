@@ -453,3 +453,11 @@ def test_validated_session_cannot_be_edited(login, secretariat):
     assert post.status_code == 302
     session.refresh_from_db()
     assert session.city == "Ségou"
+
+
+def test_session_list_with_a_huge_query_string_is_not_a_server_error(login, secretariat):
+    client = login(secretariat)
+
+    response = client.get("/sessions/", {"tag": "<b>" * 2000, "kind": "1.5"})
+
+    assert response.status_code == 200
