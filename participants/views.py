@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ctn.roles import can_edit
@@ -63,6 +64,13 @@ def person_edit(request, pk):
     return _edit(request, PersonForm, person, "participants:person_list")
 
 
+# The words of the directory's create/edit page, by model: (heading of a new entry, list).
+DIRECTORY_LABELS = {
+    "organization": (gettext_lazy("New organization"), gettext_lazy("Organizations")),
+    "person": (gettext_lazy("New person"), gettext_lazy("People")),
+}
+
+
 def _edit(request, form_class, instance, list_url):
     """Create or change one directory entry, then go back where the user came from."""
     next_url = request.POST.get("next") or request.GET.get("next", "")
@@ -80,12 +88,16 @@ def _edit(request, form_class, instance, list_url):
             message = _("%(object)s has been saved.")
         messages.success(request, message % {"object": saved})
         return redirect(next_url or list_url)
+    new_label, list_label = DIRECTORY_LABELS[instance._meta.model_name]
     return render(
         request,
-        f"participants/{instance._meta.model_name}_form.html",
+        "participants/directory_form.html",
         {
             "form": form,
             "object": instance,
+            "heading": instance if instance.pk else new_label,
+            "list_label": list_label,
+            "list_href": reverse(list_url),
             "next": next_url,
             "cancel_url": next_url or reverse(list_url),
         },
