@@ -10,7 +10,8 @@ DEMO_PASSWORD ?= ctn-demo-2019
 
 .PHONY: run test lint fmt bench venv messages clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt .ci/system-deps
+	bash .ci/system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
