@@ -25,6 +25,7 @@ from pathlib import Path
 
 import django
 from django.conf import settings
+from django.core.cache import caches
 from django.db import DatabaseError, connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -136,6 +137,11 @@ def restore_backup(archive, using="default"):
             _restore_sqlite(connection, database_file)
         if (folder / "media").is_dir():
             shutil.copytree(folder / "media", media_root, dirs_exist_ok=True)
+    # The restored trail restarts from the backup's ids, and its users from the backup's: the
+    # pages, stamps, users and sessions kept for the database this one replaces could carry
+    # the same keys. Everyone logs in again.
+    for alias in ("pages", settings.SESSION_CACHE_ALIAS):
+        caches[alias].clear()
     return manifest
 
 

@@ -9,6 +9,8 @@ historical rows of the rows they change, in the same transaction, with the reque
 
 from django.db import models, transaction
 
+from ctn.changes import forget_stamps
+
 
 def _history_manager(model):
     name = getattr(model._meta, "simple_history_manager_attribute", None)
@@ -36,6 +38,7 @@ class HistoryQuerySet(models.QuerySet):
             if pks:
                 changed = self.model._base_manager.using(self.db).filter(pk__in=pks)
                 history.bulk_history_create(list(changed), update=True)
+                forget_stamps()
         return count
 
     update.alters_data = True
@@ -47,6 +50,7 @@ class HistoryQuerySet(models.QuerySet):
             created = [obj for obj in objs if obj.pk is not None]
             if created:
                 history.bulk_history_create(created)
+                forget_stamps()
         return objs
 
     bulk_create.alters_data = True

@@ -64,16 +64,64 @@ def user_roles(user):
 class RolesModelBackend(ModelBackend):
     """Django's user-name and password backend, whose `get_user` also reads the user's roles.
 
-    `get_user` runs on every request to find the logged-in user. The roles come right after,
-    in one plain SQL query on the user-groups join (an ORM query with a subquery per role cost
-    several times more to build than to run), so `user_roles()` has nothing left to ask.
+    `get_user` runs on every request to find the logged-in user. The user and their roles are
+    read from the database (two plain queries: an ORM query with a subquery per role cost
+    several times more to build than to run), then kept in the cache that the workers share
+    with the sessions, so that a page usually makes no query for them. Every write through the
+    application that could change what is kept (the user saved or deleted, their groups
+    changed, a group renamed or deleted) drops the cached copy at once and again at commit
+    (see `forget_cached_user` and the signal handlers below); USER_CACHE_SECONDS bounds what
+    the application cannot see (a change made in the database by hand).
     """
 
     def get_user(self, user_id):
+        cache = _user_cache()
+        key = _user_cache_key(user_id)
+        user = cache.get(key)
+        if user is not None:
+            return user
         user = super().get_user(user_id)
         if user is not None:
             user._ctn_roles = _role_names(user.pk)
+            cache.set(key, user, USER_CACHE_SECONDS)
         return user
+
+
+# At most, for a change of a user or of their groups made behind the application's back.
+USER_CACHE_SECONDS = 300
+
+
+def _user_cache():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    # The sessions' cache: shared by every worker of the machine, so that a change seen by
+    # one worker (and the cached copy it drops) is seen by all.
+    return caches[settings.SESSION_CACHE_ALIAS]
+
+
+def _user_cache_key(user_id):
+    import django
+
+    # A pickled model belongs to one version of Django (and of the project's models): the
+    # version is in the key, so an upgrade never reads a copy pickled by the previous one.
+    return f"ctn:user:{django.__version__}:{CACHED_USER_FORMAT}:{user_id}"
+
+
+# Bump when the User model or what get_user sets on it changes shape.
+CACHED_USER_FORMAT = 1
+
+
+def forget_cached_user(*user_ids):
+    """Drop the cached copy of these users now, and again when the transaction commits (a
+    request of another worker may have cached the old state in between)."""
+    from django.db import transaction
+
+    keys = [_user_cache_key(pk) for pk in user_ids if pk is not None]
+    if not keys:
+        return
+    _user_cache().delete_many(keys)
+    transaction.on_commit(lambda: _user_cache().delete_many(keys))
 
 
 def _role_names(user_pk):
@@ -139,3 +187,42 @@ def sync_role_permissions(apps=None, using="default"):
                 if perm is not None:
                     wanted.append(perm)
         group.permissions.set(wanted)
+
+
+# -- keeping the cached users true ------------------------------------------------------------
+
+
+def _user_saved_or_deleted(sender, instance, **kwargs):
+    forget_cached_user(instance.pk)
+
+
+def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """user.groups.add/remove/clear, and group.user_set.add/remove/clear."""
+    if not reverse:  # instance is a user
+        if action in {"post_add", "post_remove", "post_clear"}:
+            forget_cached_user(instance.pk)
+        return
+    if action in {"post_add", "post_remove"}:
+        forget_cached_user(*(pk_set or ()))
+    elif action == "pre_clear":
+        forget_cached_user(*instance.user_set.values_list("pk", flat=True))
+
+
+def _group_changed(sender, instance, **kwargs):
+    """A group renamed or deleted changes the roles of all its members."""
+    if instance.pk is not None:
+        forget_cached_user(*instance.user_set.values_list("pk", flat=True))
+
+
+def connect_signals():
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+    UserModel = get_user_model()
+    post_save.connect(_user_saved_or_deleted, sender=UserModel, dispatch_uid="ctn-user-saved")
+    post_delete.connect(_user_saved_or_deleted, sender=UserModel, dispatch_uid="ctn-user-deleted")
+    m2m_changed.connect(
+        _groups_changed, sender=UserModel.groups.through, dispatch_uid="ctn-user-groups"
+    )
+    post_save.connect(_group_changed, sender=Group, dispatch_uid="ctn-group-saved")
+    pre_delete.connect(_group_changed, sender=Group, dispatch_uid="ctn-group-deleted")

@@ -1,29 +1,40 @@
-"""The fixed cost of a logged-in request: the session from the shared cache, the user and their
-roles in two plain queries."""
+"""The fixed cost of a logged-in request: the session, the user with their roles and the change
+stamps come from the cache the workers share; every write that could change them drops them."""
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from ctn.changes import latest_change
 from ctn.roles import RolesModelBackend, can_edit, is_coordinator, user_roles
-from tests.factories import UserFactory
+from sessions.models import Session
+from tests.factories import PASSWORD, SessionFactory, UserFactory
 
 
-def test_the_logged_in_user_comes_with_their_roles(coordinator):
-    with CaptureQueriesContext(connection) as queries:
-        user = RolesModelBackend().get_user(coordinator.pk)
+def load(user_id):
+    return RolesModelBackend().get_user(user_id)
+
+
+def test_the_logged_in_user_comes_with_their_roles_then_from_the_cache(coordinator):
+    with CaptureQueriesContext(connection) as first:
+        user = load(coordinator.pk)
         roles = (user_roles(user), can_edit(user), is_coordinator(user))
+    with CaptureQueriesContext(connection) as second:
+        again = load(coordinator.pk)
+        roles_again = (user_roles(again), can_edit(again), is_coordinator(again))
 
-    assert roles == (frozenset({"coordinator"}), True, True)
-    assert len(queries) == 2
+    assert roles == roles_again == (frozenset({"coordinator"}), True, True)
+    assert len(first) == 2
+    assert len(second) == 0
 
 
 def test_a_user_without_a_role_has_none(db):
     user = UserFactory(username="nobody")
 
-    loaded = RolesModelBackend().get_user(user.pk)
+    loaded = load(user.pk)
 
     assert user_roles(loaded) == frozenset()
 
@@ -31,22 +42,83 @@ def test_a_user_without_a_role_has_none(db):
 def test_an_inactive_or_unknown_user_is_not_loaded(db):
     inactive = UserFactory(username="gone", is_active=False, role="partner")
 
-    assert RolesModelBackend().get_user(inactive.pk) is None
-    assert RolesModelBackend().get_user(inactive.pk + 1000) is None
+    assert load(inactive.pk) is None
+    assert load(inactive.pk + 1000) is None
 
 
-def test_a_page_reads_no_session_and_the_roles_once(login, secretariat):
+def test_a_deactivated_user_is_refused_at_their_next_request(login, secretariat):
+    client = login(secretariat)
+    assert client.get("/").status_code == 200
+
+    secretariat.is_active = False
+    secretariat.save()
+
+    assert load(secretariat.pk) is None
+    assert client.get("/").status_code == 302
+
+
+def test_a_role_taken_away_or_given_counts_at_the_next_request(login, secretariat, partner):
+    client = login(secretariat)
+    assert client.get("/sessions/new/").status_code == 200
+    assert can_edit(load(secretariat.pk))
+
+    secretariat.groups.clear()
+    assert not can_edit(load(secretariat.pk))
+    assert client.get("/sessions/new/").status_code == 403
+
+    Group.objects.get(name="coordinator").user_set.add(secretariat)
+    assert is_coordinator(load(secretariat.pk))
+    assert client.get("/sessions/new/").status_code == 200
+
+    load(partner.pk)
+    Group.objects.get(name="partner").user_set.remove(partner)
+    assert user_roles(load(partner.pk)) == frozenset()
+
+
+def test_a_group_renamed_changes_the_roles_of_its_members(coordinator):
+    assert is_coordinator(load(coordinator.pk))
+
+    group = Group.objects.get(name="coordinator")
+    group.name = "former coordinators"
+    group.save()
+
+    assert user_roles(load(coordinator.pk)) == frozenset({"former coordinators"})
+
+
+def test_a_new_password_ends_the_other_sessions(client, partner):
+    assert client.login(username=partner.username, password=PASSWORD)
+    assert client.get("/").status_code == 200
+
+    partner.set_password("another-long-password-2019")
+    partner.save()
+
+    assert client.get("/").status_code == 302
+
+
+def test_a_page_reads_no_session_no_user_and_no_stamp_from_the_database(login, secretariat):
     client = login(secretariat)
     client.get("/")
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/")
 
-    sql = [query["sql"] for query in queries.captured_queries]
     assert response.status_code == 200
-    assert not [query for query in sql if "django_session" in query]
-    assert len([query for query in sql if "auth_group" in query]) == 1
-    assert len([query for query in sql if 'FROM "auth_user"' in query]) == 1
+    assert [query["sql"] for query in queries.captured_queries] == []
+
+
+def test_the_change_stamp_follows_every_write_without_asking_the_database_in_between(db):
+    before = latest_change(Session)
+    with CaptureQueriesContext(connection) as queries:
+        assert latest_change(Session) == before
+    assert len(queries) == 0
+
+    session = SessionFactory(number=19, status=Session.Status.PLANNED)
+    created = latest_change(Session)
+    Session.objects.filter(pk=session.pk).update(venue="Kayes")  # bulk: no signal of its own
+    updated = latest_change(Session)
+    session.delete()
+
+    assert len({before, created, updated, latest_change(Session)}) == 4
 
 
 def test_sessions_are_in_the_database_and_in_a_cache_shared_by_the_workers():
