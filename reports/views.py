@@ -4,7 +4,6 @@ Every view starts with one accessor scoped to the user: a compte rendu a partner
 a 404; an action their role does not allow is a 403. Writes go through reports/services.py.
 """
 
-import hashlib
 import logging
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ctn.changes import latest_change, render_cached
 from ctn.roles import can_edit, has_role
-from reports import audit, services
+from reports import audit, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
 from reports.models import AuditEvent, Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import (
@@ -282,25 +281,39 @@ def _validated_versions(session_pk):
     )
 
 
-def _serve_version(request, versions):
-    """A validated PDF with a strong ETag, served from the stored bytes and logged.
+# What a download reads of a version: its fingerprint and what its file name is made of. Never
+# the PDF bytes: reports/pdf_store.py reads them, from its disk copy when it can.
+DOWNLOAD_FIELDS = (
+    "number",
+    "sha256",
+    "minutes__session__number",
+    "minutes__session__kind",
+    "minutes__session__committee__acronym",
+)
 
-    One query finds the version with its bytes; a conditional request finds it without them
-    and answers 304 when the ETag matches (a stale ETag costs one more query for the bytes).
+
+def _serve_version(request, versions):
+    """A validated PDF with a strong ETag, checked against its SHA-256 and logged.
+
+    A conditional request reads only the fingerprint and answers 304 when the ETag matches.
+    Otherwise one query reads what the file name needs, the bytes come from
+    pdf_store.verified_pdf_bytes (checked at every serve) and the download is logged.
     """
     etags = parse_etags(request.headers.get("If-None-Match", ""))
-    version = (versions.without_pdf() if etags else versions).first()
+    if etags:
+        sha256 = versions.values_list("sha256", flat=True).first()
+        if sha256 is None:
+            raise Http404
+        etag = MinutesVersion(sha256=sha256).etag
+        if etag in etags or "*" in etags:
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return response
+    version = versions.only(*DOWNLOAD_FIELDS).first()
     if version is None:
         raise Http404
-    if version.etag in etags or "*" in etags:
-        response = HttpResponseNotModified()
-        response["ETag"] = version.etag
-        return response
-    if etags:
-        pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
-    else:
-        pdf = bytes(version.pdf)
-    if hashlib.sha256(pdf).hexdigest() != version.sha256:
+    pdf = pdf_store.verified_pdf_bytes(version)
+    if pdf is None:
         return _altered_pdf(request, version)
     services.log_download(version, request.user)
     response = _pdf_response(pdf, version.filename, attachment=True)

@@ -1,0 +1,190 @@
+"""A validated PDF is served from a verified disk copy, checked against its SHA-256 at every
+download, and its download is logged once, cheaply (reports/pdf_store.py, services.log_download).
+"""
+
+import hashlib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import services
+from reports.models import AuditEvent, Download, MinutesVersion
+from tests.reports.test_frozen_four_ways import tamper
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="synchronous_commit is a PostgreSQL setting"
+)
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(settings, tmp_path):
+    settings.CACHE_DIR = tmp_path / "cache"
+    return settings.CACHE_DIR
+
+
+def disk_copy(cache_dir, version):
+    return cache_dir / "pdf" / f"{version.sha256}.pdf"
+
+
+def reads_the_pdf_column(queries):
+    return any('"pdf"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_second_download_serves_the_pdf_of_record_from_the_disk_copy(
+    login, partner, validated_17, cache_dir
+):
+    version = validated_17.versions.get()
+    record = bytes(version.pdf)
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = client.get(url)
+    with CaptureQueriesContext(connection) as second_queries:
+        second = client.get(url)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.content == second.content == record
+    assert disk_copy(cache_dir, version).read_bytes() == record
+    assert reads_the_pdf_column(first_queries)
+    assert not reads_the_pdf_column(second_queries)
+
+
+def test_an_altered_disk_copy_is_never_served_and_is_replaced_from_the_database(
+    login, partner, validated_17, cache_dir
+):
+    version = validated_17.versions.get()
+    record = bytes(version.pdf)
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes-v1.pdf"
+    client.get(url)
+    copy = disk_copy(cache_dir, version)
+    copy.write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content == record
+    assert copy.read_bytes() == record
+    assert not AuditEvent.objects.filter(kind="tampered").exists()
+    assert Download.objects.count() == 2
+
+
+def test_altered_database_bytes_are_refused_and_never_copied_to_disk(
+    login, partner, validated_17, cache_dir
+):
+    version = validated_17.versions.get()
+    altered = tamper(version)
+
+    response = login(partner).get(f"/reports/{validated_17.session_id}/minutes.pdf")
+
+    assert response.status_code == 409
+    assert altered not in response.content
+    assert not disk_copy(cache_dir, version).exists()
+    assert AuditEvent.objects.filter(kind="tampered").count() == 1
+    assert not Download.objects.exists()
+
+
+def test_without_a_writable_cache_directory_the_pdf_is_served_from_the_database(
+    login, partner, validated_17, settings, tmp_path
+):
+    version = validated_17.versions.get()
+    # A file where the directory should be: no one, not even root, can create the copy there.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHE_DIR = blocked
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+
+    responses = [client.get(url), client.get(url)]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert [response.content for response in responses] == [bytes(version.pdf)] * 2
+    assert blocked.read_text() == ""
+    assert Download.objects.count() == 2
+
+
+def test_every_download_writes_one_download_row_and_a_304_none(
+    login, partner, secretariat, validated_17
+):
+    version = validated_17.versions.get()
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+
+    login(partner).get(url)
+    login(partner).get(url)
+    not_modified = login(secretariat).get(url, headers={"if-none-match": version.etag})
+    login(secretariat).get(f"/reports/{validated_17.session_id}/minutes-v1.pdf")
+
+    assert not_modified.status_code == 304
+    assert list(Download.objects.order_by("pk").values_list("user__username", "version")) == [
+        ("pam", version.pk),
+        ("pam", version.pk),
+        ("awa", version.pk),
+    ]
+
+
+def test_a_matching_etag_reads_only_the_fingerprint(login, partner, validated_17):
+    version = validated_17.versions.get()
+    client = login(partner)
+    client.get("/reports/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            f"/reports/{validated_17.session_id}/minutes.pdf",
+            headers={"if-none-match": version.etag},
+        )
+
+    assert response.status_code == 304
+    statements = [query["sql"] for query in queries.captured_queries]
+    version_queries = [sql for sql in statements if "reports_minutesversion" in sql]
+    assert len(version_queries) == 1
+    assert version_queries[0].split(" FROM ")[0] == (
+        'SELECT "reports_minutesversion"."sha256" AS "sha256"'
+    )
+
+
+def test_a_download_logged_inside_a_callers_transaction_keeps_its_synchronous_commit(
+    partner, validated_17
+):
+    version = validated_17.versions.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        services.log_download(version, partner)
+
+    assert not any("synchronous_commit" in query["sql"] for query in queries.captured_queries)
+    assert Download.objects.filter(version=version, user=partner).count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_download_row_commits_without_waiting_for_the_disk(
+    login, partner, validated_17
+):
+    version = MinutesVersion.objects.get(minutes=validated_17)
+    client = login(partner)
+    seen = []
+
+    def show_synchronous_commit():
+        # The DB-API cursor: not through Django, so not itself captured nor wrapped.
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    def spy(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "reports_download"'):
+            seen.append((connection.in_atomic_block, show_synchronous_commit()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy), CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/reports/{validated_17.session_id}/minutes.pdf")
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    insert = next(i for i, sql in enumerate(statements) if "reports_download" in sql)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == version.sha256
+    assert statements[insert - 1] == "SET LOCAL synchronous_commit TO OFF"
+    assert seen == [(True, "off")]
+    # Only that transaction: the connection, and every later write, commit synchronously.
+    assert show_synchronous_commit() == "on"
+    assert Download.objects.filter(version=version, user=partner).count() == 1
