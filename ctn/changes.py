@@ -73,11 +73,19 @@ def latest_change(*models):
     return ".".join(str(stamps[label]) for label in labels)
 
 
+def drop_kept_stamps():
+    _stamp_cache().delete(STAMPS_KEY)
+
+
 def forget_stamps():
     """Something audited is being written: drop the kept stamps now, and again at commit (a
-    page that reads the trail in between would keep the state before the write)."""
-    _stamp_cache().delete(STAMPS_KEY)
-    transaction.on_commit(lambda: _stamp_cache().delete(STAMPS_KEY))
+    page that reads the trail in between would keep the state before the write). One drop
+    at commit per transaction, however many rows it writes."""
+    drop_kept_stamps()
+    if connection.in_atomic_block and not any(
+        callback is drop_kept_stamps for _sids, callback, _robust in connection.run_on_commit
+    ):
+        transaction.on_commit(drop_kept_stamps)
 
 
 def _historical_record_created(sender, **kwargs):

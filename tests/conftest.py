@@ -14,6 +14,13 @@ def _empty_shared_caches():
     caches["sessions"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(settings, tmp_path):
+    """Files kept on disk (the verified copies of the PDFs) in the test's own folder, never in
+    the project's, which other runs share."""
+    settings.CACHE_DIR = tmp_path / "cache"
+
+
 @pytest.fixture
 def secretariat(db):
     return UserFactory(username="awa", first_name="Awa", last_name="Diarra", role="secretariat")

@@ -5,10 +5,10 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from ctn.changes import latest_change
+from ctn.changes import drop_kept_stamps, latest_change
 from ctn.roles import RolesModelBackend, can_edit, is_coordinator, user_roles
 from sessions.models import Session
 from tests.factories import PASSWORD, SessionFactory, UserFactory
@@ -119,6 +119,17 @@ def test_the_change_stamp_follows_every_write_without_asking_the_database_in_bet
     session.delete()
 
     assert len({before, created, updated, latest_change(Session)}) == 4
+
+
+def test_a_transaction_drops_the_stamps_once_at_commit_however_many_rows_it_writes(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        SessionFactory.create_batch(3, status=Session.Status.PLANNED)
+
+    assert [callback for callback in callbacks if callback is drop_kept_stamps] == [
+        drop_kept_stamps
+    ]
 
 
 def test_sessions_are_in_the_database_and_in_a_cache_shared_by_the_workers():
