@@ -5,9 +5,11 @@ a 404; an action their role does not allow is a 403. Writes go through reports/s
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -290,28 +292,65 @@ DOWNLOAD_FIELDS = (
     "minutes__session__kind",
     "minutes__session__committee__acronym",
 )
+# At most, for what the change stamps cannot see (a committee's acronym changed).
+DOWNLOAD_CACHE_SECONDS = 600
 
 
-def _serve_version(request, versions):
+@dataclass(frozen=True)
+class PublishedVersion:
+    """What a download needs of a validated version: all of it fixed once validated."""
+
+    pk: int
+    number: int
+    sha256: str
+    filename: str
+
+    @property
+    def etag(self):
+        return MinutesVersion(sha256=self.sha256).etag
+
+
+def _published_version(session_pk, number=None):
+    """The validated version of a session's minutes to serve (the latest, or `number`), or 404.
+
+    A validated version never changes, so what a download needs of it is read once and kept in
+    the shared cache, keyed by the state of the minutes and sessions: a new version validated,
+    an erratum opened or a session renumbered changes the key. A download then reads no
+    database row but the ones it writes (its log).
+    """
+    key = ":".join(
+        [
+            "download",
+            str(session_pk),
+            str(number or "latest"),
+            translation.get_language(),  # the file name is translated
+            latest_change(Minutes, Session),
+        ]
+    )
+    published = caches["pages"].get(key)
+    if published is None:
+        versions = _validated_versions(session_pk)
+        versions = versions.filter(number=number) if number else versions.order_by("-number")
+        version = versions.only(*DOWNLOAD_FIELDS).first()
+        if version is None:
+            raise Http404
+        published = PublishedVersion(version.pk, version.number, version.sha256, version.filename)
+        caches["pages"].set(key, published, DOWNLOAD_CACHE_SECONDS)
+    return published
+
+
+def _serve_version(request, session_pk, number=None):
     """A validated PDF with a strong ETag, checked against its SHA-256 and logged.
 
-    A conditional request reads only the fingerprint and answers 304 when the ETag matches.
-    Otherwise one query reads what the file name needs, the bytes come from
+    A conditional request whose ETag matches is answered 304. Otherwise the bytes come from
     pdf_store.verified_pdf_bytes (checked at every serve) and the download is logged.
     """
+    version = _published_version(session_pk, number)
     etags = parse_etags(request.headers.get("If-None-Match", ""))
-    if etags:
-        sha256 = versions.values_list("sha256", flat=True).first()
-        if sha256 is None:
-            raise Http404
-        etag = MinutesVersion(sha256=sha256).etag
-        if etag in etags or "*" in etags:
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return response
-    version = versions.only(*DOWNLOAD_FIELDS).first()
-    if version is None:
-        raise Http404
+    if version.etag in etags or "*" in etags:
+        response = HttpResponseNotModified()
+        response["ETag"] = version.etag
+        return response
     pdf = pdf_store.verified_pdf_bytes(version)
     if pdf is None:
         return _altered_pdf(request, version)
@@ -340,12 +379,12 @@ def _altered_pdf(request, version):
 
 @require_GET
 def minutes_pdf(request, session_pk):
-    return _serve_version(request, _validated_versions(session_pk).order_by("-number"))
+    return _serve_version(request, session_pk)
 
 
 @require_GET
 def version_pdf(request, session_pk, number):
-    return _serve_version(request, _validated_versions(session_pk).filter(number=number))
+    return _serve_version(request, session_pk, number)
 
 
 @require_GET

@@ -124,24 +124,43 @@ def test_every_download_writes_one_download_row_and_a_304_none(
     ]
 
 
-def test_a_matching_etag_reads_only_the_fingerprint(login, partner, validated_17):
+def test_a_matching_etag_is_answered_304_without_reading_the_pdf_nor_once_known_the_version(
+    login, partner, validated_17
+):
     version = validated_17.versions.get()
     client = login(partner)
-    client.get("/reports/")
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
 
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(
-            f"/reports/{validated_17.session_id}/minutes.pdf",
-            headers={"if-none-match": version.etag},
-        )
+    with CaptureQueriesContext(connection) as first:
+        response = client.get(url, headers={"if-none-match": version.etag})
+    with CaptureQueriesContext(connection) as again:
+        again_response = client.get(url, headers={"if-none-match": version.etag})
 
-    assert response.status_code == 304
-    statements = [query["sql"] for query in queries.captured_queries]
-    version_queries = [sql for sql in statements if "reports_minutesversion" in sql]
-    assert len(version_queries) == 1
-    assert version_queries[0].split(" FROM ")[0] == (
-        'SELECT "reports_minutesversion"."sha256" AS "sha256"'
-    )
+    assert response.status_code == again_response.status_code == 304
+    assert response["ETag"] == version.etag
+    statements = [query["sql"] for query in first.captured_queries]
+    assert [sql for sql in statements if "reports_minutesversion" in sql]
+    assert not [sql for sql in statements if '"reports_minutesversion"."pdf"' in sql]
+    assert again.captured_queries == []
+    assert not Download.objects.exists()
+
+
+def test_a_new_version_validated_is_served_at_once_not_the_one_known_before(
+    login, partner, coordinator, validated_17
+):
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+    first = client.get(url)
+    services.open_erratum(validated_17, coordinator, "Coquille dans le relevé.")
+    services.validate(services.submit(validated_17, coordinator), coordinator)
+
+    second = client.get(url)
+
+    v1, v2 = validated_17.versions.order_by("number")
+    assert hashlib.sha256(first.content).hexdigest() == v1.sha256
+    assert hashlib.sha256(second.content).hexdigest() == v2.sha256
+    assert second["ETag"] == v2.etag != v1.etag
+    assert "v2" in second["Content-Disposition"]
 
 
 def test_a_download_logged_inside_a_callers_transaction_keeps_its_synchronous_commit(
@@ -163,28 +182,36 @@ def test_on_postgresql_the_download_row_commits_without_waiting_for_the_disk(
 ):
     version = MinutesVersion.objects.get(minutes=validated_17)
     client = login(partner)
-    seen = []
-
-    def show_synchronous_commit():
-        # The DB-API cursor: not through Django, so not itself captured nor wrapped.
-        with connection.connection.cursor() as cursor:
+    # A trigger records the setting in force when the row is inserted (set aside afterwards).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE test_sync_seen (value text); "
+            "CREATE FUNCTION test_record_sync() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO test_sync_seen VALUES (current_setting('synchronous_commit')); "
+            "RETURN NEW; END $$ LANGUAGE plpgsql; "
+            "CREATE TRIGGER test_record_sync BEFORE INSERT ON reports_download "
+            "FOR EACH ROW EXECUTE FUNCTION test_record_sync()"
+        )
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/reports/{validated_17.session_id}/minutes.pdf")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT value FROM test_sync_seen")
+            seen = [value for (value,) in cursor.fetchall()]
             cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
+            after = cursor.fetchone()[0]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER test_record_sync ON reports_download; "
+                "DROP FUNCTION test_record_sync(); DROP TABLE test_sync_seen"
+            )
 
-    def spy(execute, sql, params, many, context):
-        if sql.startswith('INSERT INTO "reports_download"'):
-            seen.append((connection.in_atomic_block, show_synchronous_commit()))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(spy), CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/reports/{validated_17.session_id}/minutes.pdf")
-
-    statements = [query["sql"] for query in queries.captured_queries]
-    insert = next(i for i, sql in enumerate(statements) if "reports_download" in sql)
+    inserts = [q["sql"] for q in queries.captured_queries if "reports_download" in q["sql"]]
     assert response.status_code == 200
     assert hashlib.sha256(response.content).hexdigest() == version.sha256
-    assert statements[insert - 1] == "SET LOCAL synchronous_commit TO OFF"
-    assert seen == [(True, "off")]
+    assert seen == ["off"]
+    assert len(inserts) == 1 and inserts[0].startswith("SET LOCAL synchronous_commit TO OFF; ")
     # Only that transaction: the connection, and every later write, commit synchronously.
-    assert show_synchronous_commit() == "on"
+    assert after == "on"
     assert Download.objects.filter(version=version, user=partner).count() == 1
