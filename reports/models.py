@@ -173,6 +173,11 @@ def append_only():
     return [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
 
+def strong_etag(sha256):
+    """A validated PDF's strong ETag: the SHA-256 of the bytes served."""
+    return f'"{sha256}"'
+
+
 class MinutesVersion(models.Model):
     """One version of a compte rendu. Validation fills in its frozen PDF of record.
 
@@ -298,8 +303,7 @@ class MinutesVersion(models.Model):
 
     @property
     def etag(self):
-        """A strong ETag: the SHA-256 of the bytes served."""
-        return f'"{self.sha256}"'
+        return strong_etag(self.sha256)
 
     @property
     def reference(self):

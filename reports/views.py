@@ -25,7 +25,7 @@ from ctn.changes import latest_change, render_cached
 from ctn.roles import can_edit, has_role
 from reports import audit, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
-from reports.models import AuditEvent, Minutes, MinutesEvent, MinutesVersion
+from reports.models import AuditEvent, Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
     PdfRenderingError,
     render_attendance_sheet_pdf,
@@ -307,7 +307,7 @@ class PublishedVersion:
 
     @property
     def etag(self):
-        return MinutesVersion(sha256=self.sha256).etag
+        return strong_etag(self.sha256)
 
 
 def _published_version(session_pk, number=None):
