@@ -2,19 +2,25 @@
 results, recommendations and their follow-up, accent-insensitive, grouped by session.
 
 On PostgreSQL: full-text search with the `french_unaccent` configuration (the French stemmer
-after the unaccent dictionary, created by migration ctn_sessions 0003), ranked. Elsewhere
-(SQLite in development and tests): every word of the query must appear, accents and case
-folded, in one of the searched fields, through a SQL function `ctn_fold` registered on the
-connection. Each kind of result is capped, so the cost of a page does not grow with history.
+after the unaccent dictionary, created by migration ctn_sessions 0003), through the GIN indexes
+of migration ctn_sessions 0006. Elsewhere (SQLite in development and tests): every word of the
+query must appear, accents and case folded, in one of the searched fields, through a SQL
+function `ctn_fold` registered on the connection. Each kind of result is capped, so the cost of
+a page does not grow with history.
+
+Every kind is searched by one statement (a UNION ALL of one part per kind), written once per
+shape of search (database, audience, tag or not, number of words) and then reused with the
+words as parameters: building six ORM queries cost more than running them. A second statement
+reads the texts of the rows shown, when there are any.
 """
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from django.db import connection
-from django.db.models import F, Func, TextField, Value
-from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +38,13 @@ def fold(text):
     """Lower case without accents: "Ségou" -> "segou", "Œuvre" -> "œuvre"."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def clean_query(query):
+    """The query as searched: without control characters (a NUL byte is refused by PostgreSQL),
+    spaces collapsed, at most MAX_QUERY_LENGTH characters."""
+    query = "".join(char for char in query if char.isprintable() or char.isspace())
+    return " ".join(query.split())[:MAX_QUERY_LENGTH]
 
 
 def query_terms(query):
@@ -54,14 +67,37 @@ def _sqlite_term(term):
 # -- highlighting ---------------------------------------------------------------------------------
 
 
+class _FoldTable(dict):
+    """{code point: folded character(s)} for str.translate, filled as characters are met; the
+    characters that do not fold to exactly one character are kept in `irregular`."""
+
+    def __init__(self):
+        super().__init__()
+        self.irregular = set()
+
+    def __missing__(self, code):
+        char = chr(code)
+        folded = self[code] = fold(char)
+        if len(folded) != 1:
+            self.irregular.add(char)
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def _folded_with_positions(text):
-    """The folded text, and for each of its characters the index of the original one."""
-    chars, positions = [], []
+    """The folded text, and for each of its characters the index of the original one (None
+    when each character folds to exactly one: the positions are the same)."""
+    if text.isascii():
+        return text.lower(), None
+    folded = text.translate(_FOLD_TABLE)
+    if _FOLD_TABLE.irregular.isdisjoint(text):
+        return folded, None
+    positions = []
     for index, char in enumerate(text):
-        for folded in fold(char):
-            chars.append(folded)
-            positions.append(index)
-    return "".join(chars), positions
+        positions.extend([index] * len(_FOLD_TABLE[ord(char)]))
+    return folded, positions
 
 
 def _word_matches(word, term):
@@ -77,25 +113,36 @@ def _word_matches(word, term):
     return common >= 4 and common >= min(len(word), len(term)) - 2
 
 
+@lru_cache(maxsize=256)
+def _candidates(terms):
+    """A pattern finding the folded words that may match one of `terms`: those starting with
+    its first four letters (a necessary condition of _word_matches), so only they are tried."""
+    prefixes = sorted({term[:4] for term in terms}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, prefixes)) + r")\w*")
+
+
 def match_spans(text, terms):
     """[(start, end)] of the words of `text` matching one of `terms`, in original positions."""
     if not text or not terms:
         return []
     folded, positions = _folded_with_positions(text)
     spans = []
-    for match in re.finditer(r"\w+", folded):
+    for match in _candidates(tuple(terms)).finditer(folded):
         if any(_word_matches(match.group(), term) for term in terms):
-            start = positions[match.start()]
-            end = positions[match.end() - 1] + 1
-            spans.append((start, end))
+            if positions is None:
+                spans.append(match.span())
+            else:
+                spans.append((positions[match.start()], positions[match.end() - 1] + 1))
     return spans
 
 
-def highlight(text, terms, *, excerpt=EXCERPT_LENGTH):
+def highlight(text, terms, *, excerpt=EXCERPT_LENGTH, spans=None):
     """`text` escaped, with its matching words in <mark>; cut around the first match when
-    longer than `excerpt` characters. Escaping comes first, so no text can inject markup."""
+    longer than `excerpt` characters. Escaping comes first, so no text can inject markup.
+    `spans`: those of match_spans(text, terms), when already known."""
     text = text or ""
-    spans = match_spans(text, terms)
+    if spans is None:
+        spans = match_spans(text, terms)
     start, end = 0, len(text)
     if excerpt and len(text) > excerpt:
         first = spans[0][0] if spans else 0
@@ -114,19 +161,41 @@ def highlight(text, terms, *, excerpt=EXCERPT_LENGTH):
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703
 
 
+HIT_SEPARATOR = " · "
+
+
+def _excerpt(texts, terms):
+    """The texts that match (all of them if none does), joined and highlighted."""
+    spanned = [(text, match_spans(text, terms)) for text in texts if text]
+    if any(spans for _text, spans in spanned):
+        spanned = [(text, spans) for text, spans in spanned if spans]
+    joined, spans, offset = [], [], 0
+    for text, text_spans in spanned:
+        if joined:
+            offset += len(HIT_SEPARATOR)
+        joined.append(text)
+        spans.extend((offset + a, offset + b) for a, b in text_spans)
+        offset += len(text)
+    # The separator holds no word: the spans of the joined text are those of its parts.
+    return highlight(HIT_SEPARATOR.join(joined), terms, spans=spans)
+
+
 # -- the search ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Source:
-    """One kind of record searched: its model, its searched fields, its anchor on the page."""
+    """One kind of record searched: its model, its searched fields, its anchor on the page, and
+    what its hits' titles need: `extra`, a relation and the fields read from it, and `shown`,
+    its own fields."""
 
     kind: str
     label: str
     model_name: str
     fields: tuple
     anchor: str
-    related: tuple = ()
+    extra: tuple = ()
+    shown: tuple = ()
     taggable: bool = False
 
 
@@ -137,40 +206,24 @@ SOURCES = [
         "Session",
         ("city", "venue", "objective", "opening_summary", "closing_summary", "highlights"),
         "",
-        ("committee",),
     ),
-    Source(
-        "agenda",
-        _("Agenda item"),
-        "AgendaItem",
-        ("title", "summary"),
-        "agenda",
-        ("session__committee",),
-        taggable=True,
-    ),
+    Source("agenda", _("Agenda item"), "AgendaItem", ("title", "summary"), "agenda", taggable=True),
     Source(
         "intervention",
         _("Intervention"),
         "Intervention",
         ("speaker_label", "summary", "quote"),
         "agenda",
-        ("session__committee", "speaker"),
+        ("speaker", ("civility", "first_name", "last_name")),
     ),
-    Source(
-        "result",
-        _("Expected result"),
-        "ExpectedResult",
-        ("description", "comment"),
-        "results",
-        ("session__committee",),
-    ),
+    Source("result", _("Expected result"), "ExpectedResult", ("description", "comment"), "results"),
     Source(
         "recommendation",
         _("Recommendation"),
         "Recommendation",
         ("text", "solution", "responsible_label"),
         "recommendations",
-        ("session__committee", "responsible"),
+        ("responsible", ("acronym",)),
         taggable=True,
     ),
     Source(
@@ -179,15 +232,16 @@ SOURCES = [
         "FollowUp",
         ("note",),
         "followups",
-        ("session__committee", "recommendation"),
+        ("recommendation", ("text",)),
+        ("status",),
     ),
 ]
+SOURCES_BY_KIND = {source.kind: source for source in SOURCES}
 
 
 @dataclass
 class Hit:
     source: Source
-    obj: object
     title: str
     excerpt: str
     url: str
@@ -206,69 +260,201 @@ class Results:
     capped: bool
 
 
-class Fold(Func):
-    """ctn_fold(text) on SQLite: lower case without accents (see register_sqlite_fold)."""
-
-    function = "CTN_FOLD"
-    output_field = TextField()
-
-
 def register_sqlite_fold(sqlite_connection):
     sqlite_connection.create_function("CTN_FOLD", 1, fold, deterministic=True)
 
 
-def _searchable_text(source):
-    parts = []
-    for name in source.fields:
-        if parts:
-            parts.append(Value(" "))
-        parts.append(F(name))
-    return Concat(*parts, output_field=TextField()) if len(parts) > 1 else F(source.fields[0])
+def _model(name):
+    from django.apps import apps
+
+    return apps.get_model("ctn_sessions", name)
 
 
-def _matching(queryset, source, query, terms):
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+@cache
+def searched_models():
+    """The audited models a search reads (its rows, its filters, its titles): a write to any of
+    them may change its results. Committees have no trail: their acronym shown with each group
+    may be older than a cached search, for its time limit."""
+    from participants.models import Organization, Person
+    from reports.models import Minutes
 
-        # The very expression of the GIN indexes of migration ctn_sessions 0006.
-        vector = SearchVector(*source.fields, config=SEARCH_CONFIG)
-        search_query = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-        return queryset.annotate(search_vector=vector).filter(search_vector=search_query)
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
-        register_sqlite_fold(connection.connection)
-        folded = Fold(_searchable_text(source))
+    models = tuple(_model(source.model_name) for source in SOURCES)
+    return (*models, Minutes, Person, Organization, _model("Tag"))
+
+
+def _matching_sql(vendor, source, terms_count):
+    """The SQL condition of a matching row of `source` (table `t`) and its parameters, as
+    names: "query" (the cleaned query), ("term", n) (a LIKE pattern of the nth word)."""
+    qn = connection.ops.quote_name
+    document = " || ' ' || ".join(f"COALESCE(t.{qn(name)}, '')" for name in source.fields)
+    if vendor == "postgresql":
+        # The very expression of the GIN indexes of migration ctn_sessions 0006, and the
+        # configuration as a literal, as there: else the index is not used.
+        return (
+            f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {document}) @@ "
+            f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)",
+            ["query"],
+        )
+    if vendor == "sqlite":
+        condition = f"CTN_FOLD({document}) LIKE %s ESCAPE '\\'"
     else:  # another database: case-insensitive, accents as typed
-        folded = _searchable_text(source)
-    queryset = queryset.annotate(search_text=folded)
-    lookup = "search_text__contains" if connection.vendor == "sqlite" else "search_text__icontains"
-    for term in terms:
-        queryset = queryset.filter(**{lookup: _sqlite_term(term)})
-    return queryset
+        condition = f"UPPER({document}) LIKE UPPER(%s) ESCAPE '\\'"
+    return " AND ".join([condition] * terms_count), [("term", n) for n in range(terms_count)]
 
 
-def _hit(source, obj, terms):
-    from django.urls import reverse
+# What the first statement gives of each matching row: its kind, its id, its session's.
+SESSION_COLUMNS = ("id", "kind", "number", "start_date", "end_date", "city", "committee_id")
 
-    session = obj if source.kind == "session" else obj.session
-    url = reverse("sessions:detail", args=[session.pk])
-    if source.anchor:
-        url += f"#{source.anchor}"
+
+def _latest_sql(vendor, source, *, partner, tagged, terms_count):
+    """The SELECT of the RESULTS_PER_KIND + 1 latest matching rows of one kind (the latest
+    sessions first, as the groups are shown; no ranking of every match, so a word found in
+    thousands of rows costs no more than reading its index), with their session's columns, and
+    its parameters' names. Every name in it comes from the models' meta, never from input."""
+    qn = connection.ops.quote_name
+    model = _model(source.model_name)
     if source.kind == "session":
-        title = str(session).capitalize()
-    elif source.kind == "agenda":
-        title = obj.title
-    elif source.kind == "intervention":
-        title = obj.speaker_name
-    elif source.kind == "result":
-        title = ""
-    elif source.kind == "followup":
-        title = f"{obj.recommendation.text} – {obj.get_status_display()}"
+        joins, session = "", "t"  # the row is its own session
     else:
-        title = obj.responsible_name
-    texts = [getattr(obj, name) for name in source.fields if getattr(obj, name)]
-    matching = [text for text in texts if match_spans(text, terms)] or texts
-    return Hit(source, obj, title, highlight(" · ".join(matching), terms), url)
+        sessions = qn(_model("Session")._meta.db_table)
+        joins, session = f" INNER JOIN {sessions} s ON s.id = t.session_id", "s"
+    params = []
+    if partner:
+        from reports.models import Minutes
+
+        joins += (
+            f" INNER JOIN {qn(Minutes._meta.db_table)} m ON m.session_id = {session}.id"
+            " AND m.status = %s"
+        )
+        params.append("status")
+    if tagged:
+        tags = model._meta.get_field("tags")
+        joins += (
+            f" INNER JOIN {qn(tags.m2m_db_table())} tt ON tt.{qn(tags.m2m_column_name())} = t.id"
+            f" AND tt.{qn(tags.m2m_reverse_name())} = %s"
+        )
+        params.append("tag")
+    condition, condition_params = _matching_sql(vendor, source, terms_count)
+    params += condition_params
+    columns = ", ".join(
+        [f"'{source.kind}' AS hit_kind", "t.id AS hit_id"]
+        + [f"{session}.{qn(column)} AS session_{column}" for column in SESSION_COLUMNS]
+    )
+    # A subquery, as SQLite wants no ORDER BY nor LIMIT in a part of a UNION ALL.
+    return (
+        f"SELECT * FROM (SELECT {columns} FROM {qn(model._meta.db_table)} t{joins}"  # noqa: S608  # nosec B608
+        f" WHERE {condition} ORDER BY {session}.start_date DESC, {session}.number DESC,"
+        f" t.id DESC LIMIT {RESULTS_PER_KIND + 1}) latest_{source.kind}",
+        params,
+    )
+
+
+@cache
+def _latest_statement(vendor, kinds, *, partner, tagged, terms_count):
+    """The first statement: the latest matching rows of every kind of `kinds` (UNION ALL), and
+    its parameters' names; written once per shape of search."""
+    parts = [
+        _latest_sql(
+            vendor,
+            SOURCES_BY_KIND[kind],
+            partner=partner,
+            tagged=tagged,
+            terms_count=terms_count,
+        )
+        for kind in kinds
+    ]
+    return " UNION ALL ".join(sql for sql, _ in parts), [
+        name for _, names in parts for name in names
+    ]
+
+
+# What the second statement gives of each hit: its kind, its id, its searched texts, and what
+# its title needs (the id of a related row and some of its columns). The committees of the
+# groups come with it, their acronym as first text.
+TEXT_COLUMNS = max(len(source.fields) for source in SOURCES)
+EXTRA_COLUMNS = max(
+    len(source.extra[1] if source.extra else ()) + len(source.shown) for source in SOURCES
+)
+
+
+def _shown_sql(source, count):
+    """The SELECT of the texts of `count` rows of `source` (ids as parameters)."""
+    qn = connection.ops.quote_name
+    model = _model(source.model_name)
+    columns = [f"'{source.kind}'", "t.id"]
+    columns += [f"t.{qn(name)}" for name in source.fields]
+    columns += ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - len(source.fields))
+    joins, extras = "", []
+    if source.extra:
+        relation, names = source.extra
+        related = model._meta.get_field(relation)
+        table = qn(related.related_model._meta.db_table)
+        joins = f" LEFT OUTER JOIN {table} r ON r.id = t.{qn(related.column)}"
+        columns.append(f"t.{qn(related.column)}")
+        extras = [f"r.{qn(name)}" for name in names]
+    else:
+        columns.append("CAST(NULL AS INTEGER)")
+    extras += [f"t.{qn(name)}" for name in source.shown]
+    columns += extras + ["CAST(NULL AS TEXT)"] * (EXTRA_COLUMNS - len(extras))
+    ids = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {', '.join(columns)} FROM {qn(model._meta.db_table)} t{joins}"  # noqa: S608  # nosec B608
+        f" WHERE t.id IN ({ids})"
+    )
+
+
+def _committees_sql(count):
+    qn = connection.ops.quote_name
+    columns = ["'committee'", "c.id", "c.acronym"] + ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - 1)
+    columns += ["CAST(NULL AS INTEGER)"] + ["CAST(NULL AS TEXT)"] * EXTRA_COLUMNS
+    ids = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {', '.join(columns)} FROM {qn(_model('Committee')._meta.db_table)} c"  # noqa: S608  # nosec B608
+        f" WHERE c.id IN ({ids})"
+    )
+
+
+def _date(value):
+    # SQLite gives dates as text to a raw cursor.
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _from_db(model, db, **values):
+    """An instance of `model` as loaded from the database with only `values`: reading another
+    field asks the database (as after `.only()`), never gives a default."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(db, names, [values[name] for name in names])
+
+
+def _title(source, session, texts, ref_id, extras):
+    """The title of a hit, through the models' own properties (on the columns read)."""
+    from participants.models import Organization, Person
+    from sessions.models import FollowUp, Intervention, Recommendation
+
+    if source.kind == "session":
+        return str(session).capitalize()
+    if source.kind == "agenda":
+        return texts[0]
+    if source.kind == "intervention":
+        speaker = None
+        if ref_id:
+            speaker = Person(
+                pk=ref_id, civility=extras[0], first_name=extras[1], last_name=extras[2]
+            )
+        return Intervention(speaker_label=texts[0], speaker=speaker).speaker_name
+    if source.kind == "result":
+        return ""
+    if source.kind == "followup":
+        recommendation = Recommendation(pk=ref_id, text=extras[0])
+        return str(FollowUp(recommendation=recommendation, status=extras[1]))
+    responsible = Organization(pk=ref_id, acronym=extras[0]) if ref_id else None
+    return Recommendation(responsible=responsible, responsible_label=texts[2]).responsible_name
+
+
+def _execute(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def search(user, query, *, tag=None):
@@ -276,43 +462,81 @@ def search(user, query, *, tag=None):
 
     With a `tag`, only the agenda items and recommendations carrying it. Returns Results,
     groups ordered from the latest session; at most RESULTS_PER_KIND hits of each kind.
+    Two statements: the latest matching rows of every kind with their sessions, then (if any)
+    their texts and their sessions' committees.
     """
-    from django.apps import apps
+    from django.urls import reverse
 
     from ctn.roles import can_edit
+    from sessions.models import Committee, Session
 
-    # Control characters (a NUL byte is refused by PostgreSQL) are no part of a search.
-    query = "".join(char for char in query if char.isprintable() or char.isspace())
-    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    query = clean_query(query)
     terms = query_terms(query)
     if not terms:
         return Results([], 0, False)
-    sources = [s for s in SOURCES if s.taggable] if tag is not None else SOURCES
-    groups = {}
-    count = 0
+    kinds = tuple(source.kind for source in SOURCES if source.taggable or tag is None)
+    vendor = connection.vendor
+    sql, names = _latest_statement(
+        vendor,
+        kinds,
+        partner=not can_edit(user),
+        tagged=tag is not None,
+        terms_count=0 if vendor == "postgresql" else len(terms),
+    )
+    values = {"query": query, "status": FROZEN_MINUTES_STATUS, "tag": tag.pk if tag else None}
+    for n, term in enumerate(terms):
+        values["term", n] = "%" + connection.ops.prep_for_like_query(_sqlite_term(term)) + "%"
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        register_sqlite_fold(connection.connection)
+    latest = {kind: [] for kind in kinds}
+    for row in _execute(sql, [values[name] for name in names]):
+        latest[row[0]].append(row[1:])
     capped = False
-    for source in sources:
-        model = apps.get_model("ctn_sessions", source.model_name)
-        queryset = model.objects.all()
-        session_path = "" if source.kind == "session" else "session__"
-        if not can_edit(user):
-            queryset = queryset.filter(**{f"{session_path}minutes__status": FROZEN_MINUTES_STATUS})
-        if tag is not None:
-            queryset = queryset.filter(tags=tag)
-        related = source.related if source.kind == "session" else ("session", *source.related)
-        queryset = _matching(queryset.select_related(*related), source, query, terms)
-        # The latest sessions first, as the groups are shown: no ranking of every match, so a
-        # word found in thousands of rows costs no more than reading its index.
-        queryset = queryset.order_by(
-            *(f"-{session_path}{field}" for field in ("start_date", "number")), "-pk"
-        )
-        rows = list(queryset[: RESULTS_PER_KIND + 1])
+    for kind, rows in latest.items():
+        # The order of the part's ORDER BY (start date, number, id), which UNION ALL may lose.
+        rows.sort(key=lambda row: (_date(row[4]), row[3], row[0]), reverse=True)
         if len(rows) > RESULTS_PER_KIND:
-            capped, rows = True, rows[:RESULTS_PER_KIND]
-        for obj in rows:
-            session = obj if source.kind == "session" else obj.session
-            group = groups.setdefault(session.pk, SessionResults(session))
-            group.hits.append(_hit(source, obj, terms))
+            capped, latest[kind] = True, rows[:RESULTS_PER_KIND]
+    shown = [(SOURCES_BY_KIND[kind], rows) for kind, rows in latest.items() if rows]
+    if not shown:
+        return Results([], 0, False)
+    committee_ids = sorted({row[7] for _source, rows in shown for row in rows})
+    parts = [_shown_sql(source, len(rows)) for source, rows in shown]
+    parts.append(_committees_sql(len(committee_ids)))
+    params = [row[0] for _source, rows in shown for row in rows] + committee_ids
+    texts = {(row[0], row[1]): row[2:] for row in _execute(" UNION ALL ".join(parts), params)}
+    db = connection.alias
+    committees = {
+        pk: _from_db(Committee, db, id=pk, acronym=texts["committee", pk][0])
+        for pk in committee_ids
+    }
+    sessions, urls, groups, count = {}, {}, {}, 0
+    for source, rows in shown:
+        for hit_id, session_pk, kind, number, start, end, city, committee_id in rows:
+            if session_pk not in sessions:
+                session = _from_db(
+                    Session,
+                    db,
+                    id=session_pk,
+                    kind=kind,
+                    number=number,
+                    start_date=_date(start),
+                    end_date=_date(end),
+                    city=city,
+                    committee_id=committee_id,
+                )
+                session.committee = committees[committee_id]
+                sessions[session_pk] = session
+                urls[session_pk] = reverse("sessions:detail", args=[session_pk])
+            session = sessions[session_pk]
+            row = texts[source.kind, hit_id]
+            fields = row[: len(source.fields)]
+            ref_id, extras = row[TEXT_COLUMNS], row[TEXT_COLUMNS + 1 :]
+            url = urls[session_pk] + (f"#{source.anchor}" if source.anchor else "")
+            title = _title(source, session, fields, ref_id, extras)
+            hit = Hit(source, title, _excerpt(fields, terms), url)
+            groups.setdefault(session_pk, SessionResults(session)).hits.append(hit)
             count += 1
     ordered = sorted(
         groups.values(),
