@@ -22,6 +22,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctn.changes import latest_change, render_cached
+from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, has_role
 from reports import audit, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
@@ -106,6 +107,7 @@ def _portal_context(request):
 
 
 @require_GET
+@whole_page_cache(timeout=PORTAL_CACHE_SECONDS)
 def portal(request):
     """The minutes of the committee, a page at a time. The same for everyone of a role: rendered
     once per state of the sessions and minutes it lists, kept in the "pages" cache."""

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ctn import french
 from ctn.changes import latest_change, render_cached
+from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
 from participants.models import Attendance, Organization, Person, Profile
@@ -44,6 +45,10 @@ from sessions.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The dashboard, the session list and the search, kept whole per user (ctn/pages.py), at
+# most this long for what the change stamps cannot see.
+WHOLE_PAGE_SECONDS = 600
 
 
 def get_session_for_user(user, pk, *, edit=False, queryset=None):
@@ -644,6 +649,7 @@ def _attendance_rates(sessions):
     return tables
 
 
+@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
 def home(request):
     """The dashboard: quarters, next session, minutes waiting, open recommendations by
     organization, attendance. Partners see only what concerns validated minutes.
@@ -742,6 +748,7 @@ def _dashboard_figures(user, today, tag, stamp):
 LIST_CACHE_SECONDS = 600
 
 
+@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
 def session_list(request):
     user = request.user
     key = ":".join(
@@ -906,6 +913,7 @@ def _edit_tag(request, tag):
 SEARCH_CACHE_SECONDS = 600
 
 
+@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
 def search(request):
     """/search/?q=…&tag=…: results grouped by session, the matching words highlighted."""
     query = request.GET.get("q", "")
