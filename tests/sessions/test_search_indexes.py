@@ -26,6 +26,10 @@ def test_every_kind_is_searched_through_its_index_on_postgresql(partner, tagged)
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL enable_indexonlyscan = off")
+        # With a tag, the planner may rightly start from the tag's few rows and filter the
+        # text row by row; joining without nested loops makes it find the text through an
+        # index, if its expression has one.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("EXPLAIN " + sql, [values[name] for name in names])
         plan = "\n".join(line for (line,) in cursor.fetchall())
 
