@@ -50,6 +50,18 @@ def record(kind, request=None, *, user=None, username="", session_id=None, statu
     )
 
 
+def record_altered_pdf(version, session_id, request=None, **fields):
+    """A validated PDF whose stored bytes no longer match the fingerprint recorded at its
+    validation: refused at download, or found by verify_minutes."""
+    return record(
+        AuditEvent.Kind.TAMPERED,
+        request,
+        session_id=session_id,
+        detail=f"version {version.number}, sha256 {version.sha256}",
+        **fields,
+    )
+
+
 def session_id_of(request):
     """The session a URL is about: `pk` under /sessions/, `session_pk` under /reports/."""
     match = getattr(request, "resolver_match", None)

@@ -7,10 +7,9 @@ the database, as the `verify_minutes` command does each night (see README), and 
 mismatch in the audit trail, as a refused download does.
 """
 
-import hashlib
-
 from reports import audit
-from reports.models import AuditEvent, MinutesVersion
+from reports.models import MinutesVersion
+from reports.pdf_store import verified_database_bytes
 
 
 def check_stored_pdfs():
@@ -19,14 +18,8 @@ def check_stored_pdfs():
     altered = []
     versions = MinutesVersion.objects.validated().without_pdf().select_related("minutes")
     for version in versions.iterator(chunk_size=50):
-        pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
-        if hashlib.sha256(pdf).hexdigest() == version.sha256:
+        if verified_database_bytes(version) is not None:
             continue
         altered.append(version)
-        audit.record(
-            AuditEvent.Kind.TAMPERED,
-            username="verify_minutes",
-            session_id=version.minutes.session_id,
-            detail=f"version {version.number}, sha256 {version.sha256}",
-        )
+        audit.record_altered_pdf(version, version.minutes.session_id, username="verify_minutes")
     return altered

@@ -63,6 +63,17 @@ def _write_copy(path, pdf):
             Path(temporary).unlink(missing_ok=True)
 
 
+def _matches(pdf, sha256):
+    return hashlib.sha256(pdf).hexdigest() == sha256
+
+
+def verified_database_bytes(version):
+    """The bytes of record of `version` as the database keeps them, or None when they no
+    longer match its recorded SHA-256."""
+    pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
+    return pdf if _matches(pdf, version.sha256) else None
+
+
 def verified_pdf_bytes(version):
     """The PDF of record of `version` (a validated MinutesVersion; its pk and sha256 are
     enough), or None when the database's bytes no longer match the recorded SHA-256.
@@ -74,11 +85,11 @@ def verified_pdf_bytes(version):
     if path is not None:
         pdf = _read_copy(path)
         if pdf is not None:
-            if hashlib.sha256(pdf).hexdigest() == version.sha256:
+            if _matches(pdf, version.sha256):
                 return pdf
             logger.warning("The disk copy %s does not match its SHA-256: replaced", path)
-    pdf = bytes(MinutesVersion.objects.values_list("pdf", flat=True).get(pk=version.pk))
-    if hashlib.sha256(pdf).hexdigest() != version.sha256:
+    pdf = verified_database_bytes(version)
+    if pdf is None:
         return None
     if path is not None:
         _write_copy(path, pdf)

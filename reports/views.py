@@ -26,7 +26,7 @@ from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, has_role
 from reports import audit, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
-from reports.models import AuditEvent, Minutes, MinutesEvent, MinutesVersion, strong_etag
+from reports.models import Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
     PdfRenderingError,
     render_attendance_sheet_pdf,
@@ -367,13 +367,7 @@ def _altered_pdf(request, version):
     """The stored bytes no longer match the fingerprint recorded at validation: never serve
     them; say so, and leave the event in the audit trail for the administrator."""
     logger.error("Stored PDF of minutes version %s does not match its SHA-256", version.pk)
-    audit.record(
-        AuditEvent.Kind.TAMPERED,
-        request,
-        session_id=audit.session_id_of(request),
-        status=409,
-        detail=f"version {version.number}, sha256 {version.sha256}",
-    )
+    audit.record_altered_pdf(version, audit.session_id_of(request), request, status=409)
     response = render(request, "reports/pdf_altered.html", {"version": version}, status=409)
     response.audit_recorded = True
     return response

@@ -4,6 +4,7 @@ import pytest
 
 from sessions.views import SESSIONS_PER_PAGE
 from tests.factories import CommitteeFactory, SessionFactory
+from tests.utils import csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -162,16 +163,10 @@ def test_the_dashboard_counts_the_history_once_per_change(login, partner, valida
     assert second_queries == 0 < first_queries
     assert second.context is None
     assert second.content == first.content.replace(
-        _csrf_token(first).encode(), _csrf_token(second).encode()
+        csrf_token(first).encode(), csrf_token(second).encode()
     )
     assert first.context["recommendations"]["by_organization"][0]["total"] == 1
     assert third.context["recommendations"]["by_organization"] == []
-
-
-def _csrf_token(response):
-    import re
-
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
 
 
 def _page_at(client, url):

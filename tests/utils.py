@@ -1,3 +1,5 @@
+import re
+
 from django.core.signals import request_finished
 from django.db import close_old_connections
 
@@ -14,3 +16,8 @@ def close_response(response):
         response.close()
     finally:
         request_finished.connect(close_old_connections)
+
+
+def csrf_token(response):
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]

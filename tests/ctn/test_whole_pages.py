@@ -1,7 +1,5 @@
 """The pages everyone opens all the time, kept whole per user (ctn/pages.py)."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -14,12 +12,9 @@ from ctn.pages import CSRF_PLACEHOLDER, whole_page_cache
 from ctn.roles import RolesModelBackend
 from sessions.models import Session
 from tests.factories import PASSWORD, SessionFactory
+from tests.utils import csrf_token as token
 
 KEPT_PAGES = ["/", "/sessions/", "/reports/", "/search/?q=Ségou"]
-
-
-def token(response):
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
 
 
 def test_a_kept_page_reads_nothing_and_differs_only_by_a_fresh_csrf_token(login, coordinator):
