@@ -142,18 +142,25 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 CACHE_DIR = Path(env("CACHE_DIR", str(BASE_DIR / ".cache")))
+# The shared caches are optional and belong to one database (ctn/cache_backends.py): a failing
+# cache (full disk, files it may not write) is logged once and the pages are served without it,
+# the sessions from the database alone; every key carries the database's identity.
+FAIL_SAFE_CACHE = "ctn.cache_backends.FailSafeCache"
+FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
 CACHES = {
     # Each process's memory: for content that never changes once written, keyed by its version.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "sessions": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": FAIL_SAFE_CACHE,
+        "WRAPPED_BACKEND": FILE_CACHE,
         "LOCATION": str(CACHE_DIR / "sessions"),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
     # Rendered parts of pages kept between requests (a validated session's sections, the
     # dashboard's figures), shared by the workers and kept out of their memory.
     "pages": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": FAIL_SAFE_CACHE,
+        "WRAPPED_BACKEND": FILE_CACHE,
         "LOCATION": str(CACHE_DIR / "pages"),
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000},

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ctn.cache_backends import report_cache_failure
 from reports.models import MinutesVersion
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def _read_copy(path):
 
 
 def _write_copy(path, pdf):
-    """Write the copy atomically (a temporary file renamed over it), or give up quietly: a
-    missing or read-only directory only means the next download reads the database again.
+    """Write the copy atomically (a temporary file renamed over it), or give up: a full disk or
+    a read-only directory only means the next download reads the database again.
     No fsync: a copy torn by a crash fails its check and is written again."""
     temporary = None
     try:
@@ -58,7 +59,8 @@ def _write_copy(path, pdf):
             file.write(pdf)
         os.replace(temporary, path)
     except OSError as error:
-        logger.warning("Cannot keep a copy of a validated PDF in %s: %s", path.parent, error)
+        # A full disk: logged once per process, the PDF is served from the database's bytes.
+        report_cache_failure(str(path.parent), error)
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
 
