@@ -2,14 +2,14 @@ import hashlib
 import re
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ctn.uploads import UploadRefusalMixin
 from reports.models import Minutes, MinutesVersion
 from sessions.models import Session
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-# A compte rendu of record is a few hundred kilobytes; refuse to hash anything absurd.
-MAX_VERIFY_UPLOAD = 50 * 1024 * 1024
 
 
 class ValidateForm(forms.Form):
@@ -32,6 +32,20 @@ class ValidateForm(forms.Form):
         required=False,
         max_length=5000,
         help_text=_("For a validation subject to amendments, or the reason for a postponement."),
+    )
+    # The fingerprint of the minutes as the coordinator read them (reports.pdf.
+    # minutes_fingerprint): validation is refused if they changed since.
+    reviewed = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _(
+                "This validation form is incomplete: open the minutes again, then validate."
+            ),
+            "invalid": _(
+                "This validation form is incomplete: open the minutes again, then validate."
+            ),
+        },
     )
 
     def __init__(self, *args, minutes, **kwargs):
@@ -71,7 +85,10 @@ class ReasonForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(UploadRefusalMixin, forms.Form):
+    """A PDF to check, or its fingerprint. The file's limit is settings.VERIFY_MAX_SIZE: a file
+    over it is refused before it is read (ctn/uploads.py)."""
+
     file = forms.FileField(
         label=_("PDF file"),
         required=False,
@@ -94,7 +111,7 @@ class VerifyForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
-        if upload and upload.size > MAX_VERIFY_UPLOAD:
+        if upload and upload.size > settings.VERIFY_MAX_SIZE:
             raise forms.ValidationError(_("This file is too large to be minutes of the committee."))
         if upload:
             # A PDF says so in its first kilobyte; anything else cannot be minutes of record.

@@ -16,6 +16,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,6 +26,7 @@ from simple_history.models import HistoricalRecords
 
 from ctn.history import HistoryQuerySet
 from ctn.roles import Role, can_edit, has_role
+from sessions.freeze import SessionFrozen
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,14 @@ class MinutesVersion(models.Model):
     )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    annexes = models.ManyToManyField(
+        "ctn_sessions.Annex",
+        verbose_name=_("annexes"),
+        related_name="minutes_versions",
+        blank=True,
+        editable=False,
+        help_text=_("The annexes this version lists, fixed at its validation."),
+    )
 
     objects = MinutesVersionQuerySet.as_manager()
 
@@ -455,3 +465,24 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.username} ({self.at:%Y-%m-%d %H:%M})"
+
+
+def refuse_change_of_validated_annex_list(sender, instance, action, reverse, pk_set, **kwargs):
+    """The annexes a validated version lists are fixed (filled once, at its validation)."""
+    if action not in {"pre_remove", "pre_clear"}:
+        return
+    if reverse:  # annex.minutes_versions.remove(…) / .clear()
+        versions = MinutesVersion.objects.filter(annexes=instance)
+        if pk_set is not None:
+            versions = versions.filter(pk__in=pk_set)
+    else:
+        versions = MinutesVersion.objects.filter(pk=instance.pk)
+    if versions.validated().exists():
+        raise SessionFrozen()
+
+
+m2m_changed.connect(
+    refuse_change_of_validated_annex_list,
+    sender=MinutesVersion.annexes.through,
+    dispatch_uid="refuse_change_of_validated_annex_list",
+)

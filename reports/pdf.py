@@ -256,8 +256,19 @@ def _minutes_context(minutes, *, record, version):
         "rapporteurs": list(session.rapporteurs.all()),
         "cochairs": list(session.cochairs.all()),
         "signed_on": french.long_date(session.end_date),
-        "annexes": list(session.annexes.all()),
+        "annexes": [annex for annex in session.annexes.all() if annex.withdrawn_at is None],
     }
+
+
+def minutes_fingerprint(minutes):
+    """The SHA-256 of the draft compte rendu's HTML: what the coordinator reviews. Validation
+    compares it again under the session's lock (reports/services.py), so that the record is
+    exactly what was read. Renders no PDF."""
+    with translation.override("fr"):
+        html = render_to_string(
+            "reports/pdf/minutes.html", _minutes_context(minutes, record=False, version=None)
+        )
+    return hashlib.sha256(html.encode()).hexdigest()
 
 
 def render_minutes_pdf(minutes, *, record=False, version=None):

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from ctn.roles import has_role
 from reports import distribution
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
-from reports.pdf import PdfRenderingError, render_minutes_pdf
-from sessions.models import ExpectedResult
+from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
+from sessions.freeze import lock_sessions
+from sessions.models import Annex, ExpectedResult
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,18 @@ class MinutesPermissionDenied(MinutesError):
     """The actor's role does not allow this action."""
 
 
+class MinutesChanged(MinutesError):
+    """The minutes changed since the coordinator reviewed them: nothing was validated."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "The minutes changed since you opened them for review, so they were NOT "
+                "validated. Read the new preview, then validate again."
+            )
+        )
+
+
 def minutes_for(session):
     """The minutes of a session, created as a draft the first time they are needed."""
     minutes, _created = Minutes.objects.get_or_create(session=session)
@@ -43,11 +56,20 @@ def minutes_for(session):
 
 
 def _lock(minutes):
+    """Lock the session's row (the one lock of its content, taken first by every write under
+    it: sessions/freeze.py), then the minutes' row, and read them afresh."""
+    lock_sessions([minutes.session_id])
     return (
         Minutes.objects.select_for_update(of=("self",))
         .select_related("session__committee")
         .get(pk=minutes.pk)
     )
+
+
+def check_action(minutes, action, user):
+    """Raise MinutesError (or MinutesPermissionDenied) unless `user` may take `action` on
+    `minutes` in their current state: the views ask before validating the form's input."""
+    _check(minutes, action, user)
 
 
 def _check(minutes, action, user):
@@ -116,7 +138,13 @@ def _check_validated_during(minutes, during):
 
 
 def validate(
-    minutes, user, *, outcome=MinutesVersion.Outcome.VALIDATED, validated_during=None, amendments=""
+    minutes,
+    user,
+    *,
+    outcome=MinutesVersion.Outcome.VALIDATED,
+    validated_during=None,
+    amendments="",
+    reviewed=None,
 ):
     """The coordinator records the committee's decision on submitted minutes.
 
@@ -129,6 +157,10 @@ def validate(
 
     Postponed: the minutes stay submitted; the history records it, and the expected result of
     `validated_during`, if given, is marked not achieved. Returns the version, or None.
+
+    `reviewed`, the fingerprint of the minutes the coordinator read (reports.pdf.
+    minutes_fingerprint, carried by the review page), is checked under the lock: if anything
+    changed since, MinutesChanged is raised and nothing changes.
     """
     outcome = MinutesVersion.Outcome(outcome)
     amendments = (amendments or "").strip()
@@ -143,6 +175,8 @@ def validate(
         if outcome == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not amendments:
             raise MinutesError(_("List the amendments the validation is subject to."))
         _check_validated_during(minutes, validated_during)
+        if reviewed is not None and minutes_fingerprint(minutes) != reviewed:
+            raise MinutesChanged()
         now = timezone.now()
         if action == Minutes.Action.POSTPONE:
             _move(
@@ -182,6 +216,7 @@ def validate(
         version.sha256 = hashlib.sha256(pdf).hexdigest()
         version.size = len(pdf)
         version.save()
+        _record_annexes(version, now)
         _move(
             minutes,
             action,
@@ -197,6 +232,13 @@ def validate(
         # and leaves the validation as it is (robust).
         transaction.on_commit(partial(distribution.notify_partners, version), robust=True)
     return version
+
+
+def _record_annexes(version, now):
+    """The annexes the new version lists (those not withdrawn) stay with it from now on."""
+    listed = Annex.objects.filter(session_id=version.minutes.session_id).current()
+    version.annexes.set(listed)
+    listed.filter(recorded_at__isnull=True).update(recorded_at=now)
 
 
 def return_to_draft(minutes, user, reason):

@@ -15,7 +15,9 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header, parse_etags
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -24,11 +26,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ctn.changes import latest_change, render_cached
 from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, has_role
+from ctn.uploads import limit_upload, upload_refusal
 from reports import audit, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
 from reports.models import Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
     PdfRenderingError,
+    minutes_fingerprint,
     render_attendance_sheet_pdf,
     render_convocation_pdf,
     render_minutes_pdf,
@@ -143,12 +147,18 @@ def _detail_context(request, minutes, **forms):
         "versions": [],
         "events": [],
         "reviews": [],
+        "annexes": [],
     }
+    if editor:
+        context["annexes"] = list(minutes.session.annexes.current())
     if minutes.pk:
         versions = minutes.versions.without_pdf().select_related(
             "validated_by", "validated_during__committee", "erratum_opened_by"
         )
         context["versions"] = [v for v in versions if editor or v.is_validated]
+        if not editor and context["versions"]:
+            # Partners: the annexes of the latest validated version, also during an erratum.
+            context["annexes"] = list(context["versions"][0].annexes.all())
         if editor:
             context["events"] = minutes.events.select_related("actor", "during__committee")
     if editor:
@@ -157,7 +167,9 @@ def _detail_context(request, minutes, **forms):
             action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE],
         ).select_related("minutes__session__committee", "actor")
     if "validate" in allowed:
-        context["validate_form"] = forms.get("validate_form") or ValidateForm(minutes=minutes)
+        context["validate_form"] = forms.get("validate_form") or ValidateForm(
+            minutes=minutes, initial={"reviewed": minutes_fingerprint(minutes)}
+        )
     if "return" in allowed:
         context["return_form"] = forms.get("return_form") or ReasonForm(action="return")
     if "erratum" in allowed:
@@ -172,11 +184,15 @@ def detail(request, session_pk):
 
 
 def _minutes_for_action(request, session_pk, action):
-    """The minutes for a workflow action: 404 if unseen, 403 if the role may not do it."""
+    """The minutes for a workflow action: 404 if unseen, 403 if the role may not do it.
+
+    Minutes not written yet are created only for an action their draft allows (submit): an
+    action that will be refused gets them unsaved, so that a refused request creates nothing.
+    """
     minutes = get_minutes_for_user(request.user, session_pk)
     if not has_role(request.user, *Minutes.TRANSITIONS[action].roles):
         raise PermissionDenied
-    if minutes.pk is None:
+    if minutes.pk is None and minutes.can(action, request.user):
         minutes = services.minutes_for(minutes.session)
     return minutes
 
@@ -200,6 +216,11 @@ def submit(request, session_pk):
 @require_POST
 def validate(request, session_pk):
     minutes = _minutes_for_action(request, session_pk, Minutes.Action.VALIDATE)
+    try:
+        services.check_action(minutes, Minutes.Action.VALIDATE, request.user)
+    except services.MinutesError as error:
+        messages.error(request, error.message)
+        return render(request, "reports/minutes_detail.html", _detail_context(request, minutes))
     form = ValidateForm(request.POST, minutes=minutes)
     if not form.is_valid():
         context = _detail_context(request, minutes, validate_form=form)
@@ -212,7 +233,16 @@ def validate(request, session_pk):
             outcome=outcome,
             validated_during=form.cleaned_data["validated_during"],
             amendments=form.cleaned_data["amendments"],
+            reviewed=form.cleaned_data["reviewed"],
         )
+    except services.MinutesChanged as error:
+        # Shown with a fresh review form: the coordinator reads the new preview first.
+        preview = reverse("reports:preview_pdf", args=[session_pk])
+        messages.error(
+            request,
+            format_html('{} <a href="{}">{}</a>', error.message, preview, _("New preview (PDF)")),
+        )
+        return redirect(minutes.get_absolute_url())
     except services.MinutesError as error:
         # Nothing changed: show the page again with what the coordinator typed.
         messages.error(request, error.message)
@@ -231,6 +261,11 @@ def validate(request, session_pk):
 
 def _reason_action(request, session_pk, action, service, done_message):
     minutes = _minutes_for_action(request, session_pk, action)
+    try:
+        # First whether the action is possible at all (minutes not written yet never are).
+        services.check_action(minutes, action, request.user)
+    except services.MinutesError as error:
+        return _refused(request, minutes, error)
     form = ReasonForm(request.POST, action=str(action))
     if not form.is_valid():
         context = _detail_context(request, minutes, **{f"{action}_form": form})
@@ -424,8 +459,10 @@ def convocation_pdf(request, session_pk):
     minutes they may read); any other session is a 404 to them, as elsewhere."""
     sessions = Session.objects.select_related("committee")
     if not can_edit(request.user):
+        # Printed from the session's live content: for partners only while that content is
+        # the validated record (never during an erratum), or for a planned session.
         sessions = sessions.filter(
-            Q(status=Session.Status.PLANNED) | Q(minutes__in=Minutes.objects.published())
+            Q(status=Session.Status.PLANNED) | Q(pk__in=Session.objects.validated())
         )
     session = get_object_or_404(sessions, pk=session_pk)
     try:
@@ -441,11 +478,13 @@ def convocation_pdf(request, session_pk):
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@limit_upload("VERIFY_MAX_SIZE")
 def verify(request):
-    """Anyone holding a PDF (or its printed fingerprint) checks it is an authentic version."""
+    """Anyone holding a PDF (or its printed fingerprint) checks it is an authentic version.
+    A file over VERIFY_MAX_SIZE is refused before it is read (413)."""
     digest = None
     if request.method == "POST":
-        form = VerifyForm(request.POST, request.FILES)
+        form = VerifyForm(request.POST, request.FILES, refusal=upload_refusal(request))
     elif "sha256" in request.GET:
         form = VerifyForm(request.GET)
     else:
@@ -461,6 +500,8 @@ def verify(request):
             .select_related("minutes__session__committee", "validated_by", "validated_during")
         )
     status = 400 if form.is_bound and not form.is_valid() else 200
+    if form.refusal is not None:
+        status = 413
     return render(
         request,
         "reports/verify.html",

@@ -14,7 +14,9 @@ import zipfile
 from pathlib import PurePath
 
 from django.db import transaction
+from django.utils import timezone
 
+from sessions.locking import lock_for_edit
 from sessions.models import Annex
 
 logger = logging.getLogger(__name__)
@@ -118,7 +120,8 @@ def add_annex(annex, uploaded_file, *, content_type, user):
 
     Writes the file through Django's storage API under annexes/session-<pk>/ with a random name,
     then the row; if the row cannot be written (the session was frozen meanwhile), the file is
-    removed again. Raises SessionFrozen for a frozen session.
+    removed again. Raises SessionFrozen for a frozen session, and OSError when the file cannot
+    be written (disk full…): then no row is written and no part of the file is left.
     """
     annex.original_name = PurePath(uploaded_file.name).name[:255]
     annex.content_type = content_type
@@ -126,9 +129,10 @@ def add_annex(annex, uploaded_file, *, content_type, user):
     annex.sha256 = sha256_of(uploaded_file)
     annex.uploaded_by = user
     annex.ensure_not_frozen()
-    annex.file.save(uploaded_file.name, uploaded_file, save=False)
+    annex.file = _store(annex, uploaded_file)
     try:
         with transaction.atomic():
+            lock_for_edit(annex.session)
             annex.save()
     except Exception:
         annex.file.storage.delete(annex.file.name)
@@ -136,15 +140,41 @@ def add_annex(annex, uploaded_file, *, content_type, user):
     return annex
 
 
-def delete_annex(annex):
-    """Delete an annex row, then its file once the deletion is committed.
+def _store(annex, uploaded_file):
+    """Write the uploaded file under the annex's new random name, and return that name.
 
-    Raises SessionFrozen, and deletes nothing, when the session's minutes are validated.
+    A write that fails half-way (disk full, quota, I/O error) leaves part of the file in the
+    storage: it is removed before the error goes on, so that a full disk gets no fuller. The
+    name is new and random: no other file can be under it.
+    """
+    field = annex.file.field
+    name = field.generate_filename(annex, uploaded_file.name)
+    try:
+        return annex.file.storage.save(name, uploaded_file, max_length=field.max_length)
+    except OSError:
+        _delete_file(annex.file.storage, name)
+        raise
+
+
+def delete_annex(annex):
+    """Delete an annex row, then its file once the deletion is committed; an annex that a
+    validated version lists is withdrawn from the next version instead (row and file stay).
+    Returns True when withdrawn.
+
+    Raises SessionFrozen (or SessionSubmitted), and changes nothing, when the session's minutes
+    are validated (or submitted), as read under the session's lock.
     """
     storage, name = annex.file.storage, annex.file.name
     with transaction.atomic():
+        lock_for_edit(annex.session)
+        annex = Annex.objects.get(pk=annex.pk)
+        if annex.recorded_at is not None:
+            annex.withdrawn_at = timezone.now()
+            annex.save(update_fields=["withdrawn_at"])
+            return True
         annex.delete()
         transaction.on_commit(lambda: _delete_file(storage, name))
+    return False
 
 
 def _delete_file(storage, name):

@@ -18,12 +18,15 @@ import pgtrigger
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from ctn.history import HistoryQuerySet
 
-# Minutes.Status.VALIDATED; spelt here because reports imports sessions, not the reverse.
+# Minutes.Status.VALIDATED and SUBMITTED; spelt here because reports imports sessions, not the
+# reverse.
 FROZEN_MINUTES_STATUS = "validated"
+SUBMITTED_MINUTES_STATUS = "submitted"
 
 
 class SessionFrozen(PermissionDenied):
@@ -46,15 +49,60 @@ class SessionFrozen(PermissionDenied):
         return self.args[0]
 
 
+class SessionSubmitted(SessionFrozen):
+    """Raised on an edit of a session whose minutes are submitted for validation: the
+    coordinator validates what was submitted; they may send the minutes back to draft."""
+
+    def __init__(self, session=None):
+        PermissionDenied.__init__(
+            self,
+            _(
+                "The minutes of this session are submitted to the coordinator for validation: "
+                "the session can no longer be changed. The coordinator may send the minutes "
+                "back to draft."
+            ),
+        )
+        self.session = session
+
+
 def _session_model():
     return apps.get_model("ctn_sessions", "Session")
 
 
-def frozen_session_ids(session_ids):
-    """The ids among `session_ids` of sessions whose minutes are validated (one query)."""
+def lock_sessions(session_ids):
+    """Take the row lock of these sessions (SELECT … FOR UPDATE, in the order of their ids),
+    held until the caller's transaction ends.
+
+    The one lock of a session's content: every write under a session takes it before reading
+    whether the session is frozen, and the minutes' transitions take it before anything else
+    (reports/services.py). An edit therefore commits before a validation reads the content, or
+    waits for the validation and then finds the session frozen. On SQLite, where FOR UPDATE
+    does not exist, writers are serialized by the database's immediate transactions.
+    """
+    ids = sorted({pk for pk in session_ids if pk is not None})
+    if ids:
+        Session = _session_model()
+        list(
+            Session._base_manager.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return ids
+
+
+def frozen_session_ids(session_ids, *, lock=False):
+    """The ids among `session_ids` of sessions whose minutes are validated.
+
+    With `lock`, inside a transaction, the sessions are locked first (lock_sessions) and their
+    state is read after the lock is held, by a statement of its own: a validation that
+    committed while this transaction waited is seen.
+    """
     ids = {pk for pk in session_ids if pk is not None}
     if not ids:
         return set()
+    if lock:
+        lock_sessions(ids)
     return set(
         _session_model()
         ._base_manager.filter(pk__in=ids, minutes__status=FROZEN_MINUTES_STATUS)
@@ -76,28 +124,33 @@ class FreezeGuardedQuerySet(HistoryQuerySet):
         return self.filter(**{f"{self.session_path}minutes__status": FROZEN_MINUTES_STATUS})
 
     def _refuse_frozen_rows(self):
-        if self.frozen().exists():
+        session_ids = self.values_list(f"{self.session_path}pk", flat=True).order_by()
+        if frozen_session_ids(set(session_ids), lock=True):
             raise SessionFrozen()
 
     def update(self, **kwargs):
-        if not set(kwargs) <= set(getattr(self.model, "freeze_exempt_fields", ())):
-            self._refuse_frozen_rows()
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            if not set(kwargs) <= set(getattr(self.model, "freeze_exempt_fields", ())):
+                self._refuse_frozen_rows()
+            return super().update(**kwargs)
 
     update.alters_data = True
 
     def delete(self):
-        self._refuse_frozen_rows()
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            self._refuse_frozen_rows()
+            return super().delete()
 
     delete.alters_data = True
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        if self.session_path and frozen_session_ids(obj.session_id for obj in objs):
-            raise SessionFrozen()
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db):
+            ids = {obj.session_id for obj in objs} if self.session_path else set()
+            if frozen_session_ids(ids, lock=True):
+                raise SessionFrozen()
+            return super().bulk_create(objs, *args, **kwargs)
 
     bulk_create.alters_data = True
 
@@ -146,12 +199,13 @@ class FreezeGuardedModel:
             if field.name not in exempt
         )
 
-    def session_is_frozen(self):
-        """Ask the database: is the session of this row (or this session) frozen?"""
-        return bool(frozen_session_ids(self._sessions_to_check()))
+    def session_is_frozen(self, *, lock=False):
+        """Ask the database: is the session of this row (or this session) frozen? With `lock`,
+        the session's row lock is taken first (lock_sessions)."""
+        return bool(frozen_session_ids(self._sessions_to_check(), lock=lock))
 
-    def ensure_not_frozen(self, update_fields=None):
-        if self.session_is_frozen() and not self._only_exempt_fields_change(update_fields):
+    def ensure_not_frozen(self, update_fields=None, *, lock=False):
+        if self.session_is_frozen(lock=lock) and not self._only_exempt_fields_change(update_fields):
             raise SessionFrozen(getattr(self, "session", self))
 
     def clean(self):
@@ -162,15 +216,17 @@ class FreezeGuardedModel:
             raise ValidationError(frozen.message, code="session_frozen") from None
 
     def save(self, *args, **kwargs):
-        self.ensure_not_frozen(kwargs.get("update_fields"))
-        return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self))):
+            self.ensure_not_frozen(kwargs.get("update_fields"), lock=True)
+            return super().save(*args, **kwargs)
 
     save.alters_data = True
 
     def delete(self, *args, **kwargs):
-        if self.session_is_frozen():
-            raise SessionFrozen(getattr(self, "session", self))
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self))):
+            if self.session_is_frozen(lock=True):
+                raise SessionFrozen(getattr(self, "session", self))
+            return super().delete(*args, **kwargs)
 
     delete.alters_data = True
 
@@ -185,7 +241,8 @@ def refuse_rapporteurs_change_on_frozen_session(sender, instance, action, revers
         session_ids = set(pk_set)
     else:  # person.reported_sessions.clear(): every session of that person
         session_ids = set(instance.reported_sessions.values_list("pk", flat=True))
-    if frozen_session_ids(session_ids):
+    # m2m add/remove/clear run inside their own transaction: the lock is held until it ends.
+    if frozen_session_ids(session_ids, lock=True):
         raise SessionFrozen()
 
 

@@ -1,9 +1,10 @@
 import uuid
 from pathlib import PurePath
 
+import pgtrigger
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, RowNumber
 from django.db.models.signals import m2m_changed, pre_delete
@@ -19,10 +20,12 @@ from ctn.history import HistoryQuerySet
 from participants.models import Attendance
 from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
     FROZEN_MINUTES_STATUS,
+    SUBMITTED_MINUTES_STATUS,
     FreezeGuardedModel,
     FreezeGuardedQuerySet,
     SessionFrozen,
     SessionGuardedQuerySet,
+    SessionSubmitted,
     freeze_triggers,
     frozen_session_ids,
     refuse_rapporteurs_change_on_frozen_session,
@@ -323,9 +326,25 @@ class Session(FreezeGuardedModel, models.Model):
             return False
         return minutes.status == "validated"
 
+    @property
+    def edit_refusal(self):
+        """Why the session cannot be edited now (its minutes validated or submitted), or None:
+        SessionFrozen or SessionSubmitted, as last read; writes check again under the lock
+        (sessions/locking.py)."""
+        try:
+            status = self.minutes.status
+        except models.ObjectDoesNotExist:
+            return None
+        if status == FROZEN_MINUTES_STATUS:
+            return SessionFrozen(self)
+        if status == SUBMITTED_MINUTES_STATUS:
+            return SessionSubmitted(self)
+        return None
+
     def ensure_editable(self):
-        if self.is_frozen:
-            raise SessionFrozen(self)
+        refusal = self.edit_refusal
+        if refusal is not None:
+            raise refusal
 
     @property
     def date_span(self):
@@ -829,8 +848,27 @@ def refuse_tags_change_on_frozen_items(sender, instance, action, reverse, model,
         items = model._base_manager.all()
         items = items.filter(pk__in=pk_set) if pk_set is not None else items.filter(tags=instance)
         session_ids = set(items.values_list("session_id", flat=True))
-    if frozen_session_ids(session_ids):
+    if frozen_session_ids(session_ids, lock=True):
         raise SessionFrozen()
+
+
+def refuse_delete_of_person_in_record(sender, instance, **kwargs):
+    """pre_delete of a Person (admin, directory, shell): refused while a validated record names
+    them (rapporteur, co-chair, attendee, presenter, speaker, representative). Otherwise the
+    sessions they report are told first, so that their history records the rapporteur removed
+    (the deletion's cascade on the link table sends no signal)."""
+    person = instance
+    named = Session._base_manager.filter(
+        Q(rapporteurs=person)
+        | Q(cochairs__person=person)
+        | Q(attendances__person=person)
+        | Q(agenda_items__presenter=person)
+        | Q(interventions__speaker=person)
+    ).values_list("pk", flat=True)
+    if frozen_session_ids(set(named), lock=True):
+        raise SessionFrozen()
+    for session in Session._base_manager.filter(rapporteurs=person):
+        session.rapporteurs.remove(person)
 
 
 def refuse_cascade_delete_of_frozen_follow_up(sender, instance, **kwargs):
@@ -852,12 +890,65 @@ def annex_upload_to(annex, filename):
     return f"annexes/session-{annex.session_id}/{uuid.uuid4().hex}{extension}"
 
 
+class AnnexRecorded(SessionFrozen):
+    """Raised on a change or deletion of an annex that a validated version of the minutes
+    lists: its file and title stay as long as that version is the record or an earlier one."""
+
+    def __init__(self, annex=None):
+        PermissionDenied.__init__(
+            self,
+            _(
+                "This annex is listed by a validated version of the minutes: it can no longer "
+                "be changed or deleted. During an erratum it can be withdrawn from the next "
+                "version; its file stays for the versions that list it."
+            )
+        )
+        self.annex = annex
+        self.session = None
+
+
+class AnnexQuerySet(FreezeGuardedQuerySet):
+    def current(self):
+        """The annexes the session's minutes list now: not withdrawn by an erratum."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def recorded(self):
+        """The annexes listed by at least one validated version of the minutes."""
+        return self.filter(recorded_at__isnull=False)
+
+    def _refuse_recorded(self, fields=None):
+        if fields is not None and set(fields) <= set(Annex.RECORD_EXEMPT_FIELDS):
+            return
+        if self.recorded().exists():
+            raise AnnexRecorded()
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            self._refuse_recorded(kwargs)
+            return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            self._refuse_recorded()
+            return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Annex(FreezeGuardedModel, models.Model):
     """A presentation or document attached to a session or to one of its agenda items.
 
-    Its type is read from the file's content when it is uploaded (sessions/annexes.py), and
-    it is frozen with the session once the minutes are validated: listed in the PDF of record.
+    Its type is read from the file's content when it is uploaded (sessions/annexes.py). It is
+    frozen with the session once the minutes are validated, and stays as it is, file included,
+    once a validated version lists it (`recorded_at`): an erratum can only withdraw it from the
+    next version (`withdrawn_at`).
     """
+
+    # What may still change on an annex a validated version lists.
+    RECORD_EXEMPT_FIELDS = ("withdrawn_at", "agenda_item", "agenda_item_id")
 
     class ContentType(models.TextChoices):
         PDF = "application/pdf", pgettext_lazy("file type", "PDF document")
@@ -910,15 +1001,41 @@ class Annex(FreezeGuardedModel, models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(
+        _("first listed by a validated version at"), null=True, blank=True, editable=False
+    )
+    withdrawn_at = models.DateTimeField(
+        _("withdrawn from the next version at"), null=True, blank=True, editable=False
+    )
 
-    objects = FreezeGuardedQuerySet.as_manager()
+    objects = AnnexQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("annex")
         verbose_name_plural = _("annexes")
-        triggers = freeze_triggers()
+        triggers = [
+            *freeze_triggers(),
+            pgtrigger.Trigger(
+                name="refuse_change_when_recorded",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__recorded_at__isnull=False),
+                func="""
+                    IF TG_OP = 'DELETE' OR (to_jsonb(NEW) - ARRAY['withdrawn_at', 'agenda_item_id'])
+                       IS DISTINCT FROM (to_jsonb(OLD) - ARRAY['withdrawn_at', 'agenda_item_id'])
+                    THEN
+                        RAISE EXCEPTION 'ctn: % on % refused: a validated version lists it',
+                            TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+                    END IF;
+                    IF TG_OP = 'DELETE' THEN
+                        RETURN OLD;
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(size__gte=1),
@@ -930,11 +1047,35 @@ class Annex(FreezeGuardedModel, models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        exempt = update_fields is not None and set(update_fields) <= set(self.RECORD_EXEMPT_FIELDS)
+        if not exempt and self._stored_recorded() and not self.session_is_frozen():
+            raise AnnexRecorded(self)
+        return super().save(*args, **kwargs)
+
+    save.alters_data = True
+
     def get_absolute_url(self):
         return reverse("sessions:annex_download", args=[self.session_id, self.pk])
 
+    def delete(self, *args, **kwargs):
+        # On a frozen session, the freeze's own refusal (in super) says it better.
+        if self._stored_recorded() and not self.session_is_frozen():
+            raise AnnexRecorded(self)
+        return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
+
+    def _stored_recorded(self):
+        if self.pk is None or self._state.adding:
+            return False
+        return Annex._base_manager.filter(pk=self.pk, recorded_at__isnull=False).exists()
+
     def clean(self):
         super().clean()
+        if self._stored_recorded():
+            raise ValidationError(AnnexRecorded().message, code="annex_recorded")
         if self.agenda_item_id and self.agenda_item.session_id != self.session_id:
             raise ValidationError(
                 {"agenda_item": _("Choose an agenda item of this session.")},
@@ -958,6 +1099,11 @@ for _through in (AgendaItem.tags.through, Recommendation.tags.through):
         sender=_through,
         dispatch_uid=f"refuse_tags_change_on_frozen_items_{_through._meta.model_name}",
     )
+pre_delete.connect(
+    refuse_delete_of_person_in_record,
+    sender="participants.Person",
+    dispatch_uid="refuse_delete_of_person_in_record",
+)
 pre_delete.connect(
     refuse_cascade_delete_of_frozen_follow_up,
     sender=FollowUp,

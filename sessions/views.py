@@ -26,11 +26,12 @@ from ctn import french
 from ctn.changes import latest_change, render_cached
 from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, is_coordinator
+from ctn.uploads import limit_upload, upload_refusal
 from participants.forms import QuickPersonForm
 from participants.models import Attendance, Organization, Person, Profile
 from reports import audit
 from reports.models import AuditEvent, Minutes, MinutesEvent
-from sessions import annexes, exports, forms, ical
+from sessions import annexes, exports, forms, ical, locking
 from sessions import search as full_text
 from sessions.models import (
     AgendaItem,
@@ -134,11 +135,12 @@ def session_detail(request, pk):
     rendered once per such state and kept in the "pages" cache (see _sections_html)."""
     user = request.user
     session = get_session_for_user(user, pk)
-    editable = can_edit(user) and not session.is_frozen
+    refusal = session.edit_refusal
+    editable = can_edit(user) and refusal is None
     context = {
         "session": session,
         "editable": editable,
-        "frozen_message": str(SessionFrozen(session)) if session.is_frozen else "",
+        "frozen_message": str(refusal) if refusal is not None else "",
         "sections": SECTIONS,
     }
     key = html = None
@@ -244,10 +246,6 @@ def interventions_by_moment(session):
     }
 
 
-class EditConflict(Exception):
-    """Someone else saved the session or one of its sections since this form was loaded."""
-
-
 def _loaded(request, session):
     """(version, loaded at) the posted form carries in its field "lock" ("7:1700000000", put
     by the template: the session's version and the time of loading); without it, the
@@ -260,19 +258,10 @@ def _loaded(request, session):
 
 
 def claim_session(request, session):
-    """Check and bump the session's version in one UPDATE, inside the caller's transaction.
-
-    Raises EditConflict, changing nothing, when another save came first: that UPDATE matches
-    no row. Otherwise the row stays locked until the transaction ends, so the form's own
-    writes follow without any other save in between.
-    """
-    version, _loaded_at = _loaded(request, session)
-    claimed = Session.objects.filter(pk=session.pk, version=version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise EditConflict
-    session.version = version + 1
+    """The session's edit lock for the form posted (sessions/locking.py), inside the caller's
+    transaction: EditConflict when another save came first, SessionFrozen or SessionSubmitted
+    when its minutes were validated or submitted meanwhile."""
+    locking.claim_session(session, _loaded(request, session)[0])
 
 
 def edit_conflict(request, session, template, context):
@@ -342,7 +331,7 @@ def _edit_session(request, session):
                 if not adding:
                     claim_session(request, session)
                 session = form.save()
-        except EditConflict:
+        except locking.EditConflict:
             return edit_conflict(request, session, "sessions/session_form.html", context)
         if adding:
             message = _("The %(session)s has been created. Fill in its sections below.")
@@ -369,7 +358,7 @@ def section_edit(request, pk, section):
                     formset.save()
                     if adds_person:
                         formset.add_person(person_form.save())
-            except EditConflict:
+            except locking.EditConflict:
                 context = {
                     "session": session,
                     "section": section,
@@ -827,7 +816,7 @@ def followup_edit(request, pk):
             with transaction.atomic():
                 claim_session(request, session)
                 changed = formset.save()
-        except EditConflict:
+        except locking.EditConflict:
             return edit_conflict(request, session, "sessions/followup_form.html", context)
         except IntegrityError:
             messages.error(
@@ -981,18 +970,25 @@ def _cached_search(request, query, tag, tags):
 # -- Annexes ------------------------------------------------------------------------------------
 
 
+@limit_upload("ANNEX_MAX_SIZE")
 def annex_list(request, pk):
-    """The annexes of a session, and the upload form (secretariat and coordinator)."""
+    """The annexes of a session, and the upload form (secretariat and coordinator).
+
+    A file over the limit is refused before it is read (413); a file the disk cannot hold
+    leaves nothing behind and answers the French 503 page."""
     if not can_edit(request.user):
         raise PermissionDenied
     session = get_session_for_user(request.user, pk)
-    frozen = session.is_frozen
+    refusal = session.edit_refusal
+    frozen = refusal is not None
     form = None if frozen else forms.AnnexForm(session=session)
     if request.method == "POST":
         if frozen:
-            messages.error(request, str(SessionFrozen(session)))
+            messages.error(request, str(refusal))
             return redirect("sessions:annexes", pk=pk)
-        form = forms.AnnexForm(request.POST, request.FILES, session=session)
+        form = forms.AnnexForm(
+            request.POST, request.FILES, session=session, refusal=upload_refusal(request)
+        )
         if form.is_valid():
             try:
                 annex = annexes.add_annex(
@@ -1004,8 +1000,19 @@ def annex_list(request, pk):
             except SessionFrozen as refused:
                 messages.error(request, str(refused))
                 return redirect("sessions:annexes", pk=pk)
+            except OSError:
+                # Disk full or failing: add_annex removed what it had written.
+                logger.exception("The annex for session %s could not be stored", session.pk)
+                message = _(
+                    "The file could not be stored: the server's disk is full or unavailable. "
+                    "Nothing was saved. Try again later, or tell the administrator."
+                )
+                return render(request, "503.html", {"message": message}, status=503)
             messages.success(request, _("The annex “%(title)s” has been added.") % {"title": annex})
             return redirect("sessions:annexes", pk=pk)
+    status = 200
+    if form is not None and form.is_bound:
+        status = 413 if form.refusal is not None else 400
     return render(
         request,
         "sessions/annex_list.html",
@@ -1013,18 +1020,20 @@ def annex_list(request, pk):
             "session": session,
             "annexes": session.annexes.select_related("agenda_item", "uploaded_by"),
             "form": form,
-            "frozen_message": str(SessionFrozen(session)) if frozen else "",
+            "frozen_message": str(refusal) if frozen else "",
         },
-        status=400 if form is not None and form.is_bound else 200,
+        status=status,
     )
 
 
 @require_GET
 def annex_download(request, pk, annex_pk):
     """An annex file, under the minutes' rule: partners only once the minutes are published."""
+    annexes_seen = Annex.objects.all()
     if not can_edit(request.user):
-        get_object_or_404(Minutes.objects.published(), session_id=pk)
-    annex = get_object_or_404(Annex, pk=annex_pk, session_id=pk)
+        # Partners: only the annexes a validated version lists (also during an erratum).
+        annexes_seen = annexes_seen.recorded()
+    annex = get_object_or_404(annexes_seen, pk=annex_pk, session_id=pk)
     try:
         file = annex.file.open("rb")
     except OSError:
@@ -1043,11 +1052,18 @@ def annex_delete(request, pk, annex_pk):
         raise PermissionDenied
     annex = get_object_or_404(Annex, pk=annex_pk, session_id=pk)
     try:
-        annexes.delete_annex(annex)
+        withdrawn = annexes.delete_annex(annex)
     except SessionFrozen as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("The annex “%(title)s” has been deleted.") % {"title": annex})
+        if withdrawn:
+            message = _(
+                "The annex “%(title)s” is withdrawn from the next version of the minutes; its "
+                "file stays for the validated versions that list it."
+            )
+        else:
+            message = _("The annex “%(title)s” has been deleted.")
+        messages.success(request, message % {"title": annex})
     return redirect("sessions:annexes", pk=pk)
 
 

@@ -549,6 +549,8 @@ def build_world():
             size=len(ANNEX),
             sha256=hashlib.sha256(ANNEX).hexdigest(),
             uploaded_by=users["secretariat"],
+            # The validated session's annex is listed by its validated version (below).
+            recorded_at=timezone.now() if key == "validated" else None,
         )
     FollowUp.objects.create(
         recommendation=world["validated"].recommendations.get(),
@@ -578,6 +580,7 @@ def build_world():
         validated_during=world["draft"],
         outcome=MinutesVersion.Outcome.VALIDATED,
     )
+    version.annexes.add(world["validated_annex"])
     Download.objects.create(version=version, user=users["partner"])
     AccessAttempt.objects.create(
         username="x", ip_address="10.0.0.1", user_agent="t", failures_since_start=1

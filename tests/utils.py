@@ -21,3 +21,15 @@ def close_response(response):
 def csrf_token(response):
     """The CSRF token of the first form of a page."""
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def reviewed(session_or_minutes):
+    """The fingerprint the review page carries (its hidden field "reviewed"), as the
+    coordinator would post it back with a validation."""
+    from reports.models import Minutes
+    from reports.pdf import minutes_fingerprint
+
+    minutes = session_or_minutes
+    if not isinstance(minutes, Minutes):
+        minutes = Minutes.objects.get(session=session_or_minutes)
+    return minutes_fingerprint(minutes)

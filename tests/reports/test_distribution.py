@@ -14,6 +14,7 @@ from reports import services
 from reports.distribution import notify_partners, partner_recipients
 from reports.models import Minutes
 from tests.factories import UserFactory
+from tests.utils import reviewed
 
 
 class RefusingSMTPBackend(BaseEmailBackend):
@@ -194,7 +195,12 @@ def test_validating_from_the_minutes_page_e_mails_the_partners(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("reports:validate", args=[session_17.pk]),
-            {"outcome": "validated", "validated_during": session_18.pk, "amendments": ""},
+            {
+                "outcome": "validated",
+                "validated_during": session_18.pk,
+                "amendments": "",
+                "reviewed": reviewed(session_17),
+            },
         )
 
     assert response.status_code == 302

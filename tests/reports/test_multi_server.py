@@ -29,6 +29,7 @@ from django.db import connection
 from reports import services
 from reports.models import MinutesVersion
 from tests.factories import PASSWORD
+from tests.utils import reviewed
 
 pytestmark = [
     pytest.mark.skipif(
@@ -182,6 +183,7 @@ def test_minutes_validated_on_one_server_download_identically_from_the_other_und
             "outcome": "validated",
             "validated_during": session_18.pk,
             "amendments": "",
+            "reviewed": reviewed(session_17),
         },
     )
     partner_on_b = Browser(server_b).log_in(partner.username)

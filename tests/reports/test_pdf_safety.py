@@ -18,6 +18,7 @@ from reports.pdf import (
 )
 from sessions.models import AgendaItem
 from tests.reports.conftest import pdf_text
+from tests.utils import reviewed
 
 # What someone may type into the minutes hoping the renderer will fetch it.
 HOSTILE_URLS = [
@@ -127,7 +128,8 @@ def test_a_pathological_document_fails_validation_cleanly_within_the_limits(
     started = time.monotonic()
 
     response = client.post(
-        reverse("reports:validate", args=[session_18.pk]), {"outcome": "validated"}
+        reverse("reports:validate", args=[session_18.pk]),
+        {"outcome": "validated", "reviewed": reviewed(session_18)},
     )
 
     elapsed = time.monotonic() - started

@@ -10,6 +10,7 @@ from reports import services
 from reports.models import Download, MinutesEvent, MinutesVersion
 from tests.factories import SessionFactory
 from tests.reports.conftest import pdf_text
+from tests.utils import reviewed
 
 ACTION_URLS = ["submit", "validate", "return", "erratum"]
 
@@ -235,7 +236,12 @@ def test_coordinator_validates_during_the_next_session(
 
     response = login(coordinator).post(
         f"/reports/{session_17.pk}/validate/",
-        {"validated_during": session_18.pk, "outcome": "validated", "amendments": ""},
+        {
+            "validated_during": session_18.pk,
+            "outcome": "validated",
+            "amendments": "",
+            "reviewed": reviewed(session_17),
+        },
         follow=True,
     )
 
@@ -246,7 +252,9 @@ def test_coordinator_validates_during_the_next_session(
 
 
 def test_the_outcome_defaults_to_validated(login, coordinator, submitted_18):
-    login(coordinator).post(f"/reports/{submitted_18.session_id}/validate/", {})
+    login(coordinator).post(
+        f"/reports/{submitted_18.session_id}/validate/", {"reviewed": reviewed(submitted_18)}
+    )
 
     submitted_18.refresh_from_db()
     assert submitted_18.status == "validated"
@@ -257,7 +265,8 @@ def test_validation_subject_to_amendments_without_them_is_a_form_error(
     login, coordinator, submitted_18
 ):
     response = login(coordinator).post(
-        f"/reports/{submitted_18.session_id}/validate/", {"outcome": "amended", "amendments": ""}
+        f"/reports/{submitted_18.session_id}/validate/",
+        {"outcome": "amended", "amendments": "", "reviewed": reviewed(submitted_18)},
     )
 
     assert response.status_code == 400
@@ -270,7 +279,8 @@ def test_validation_subject_to_amendments_without_them_is_a_form_error(
 
 def test_a_bad_session_choice_is_a_form_error(login, coordinator, submitted_18, session_17):
     response = login(coordinator).post(
-        f"/reports/{submitted_18.session_id}/validate/", {"validated_during": session_17.pk}
+        f"/reports/{submitted_18.session_id}/validate/",
+        {"validated_during": session_17.pk, "reviewed": reviewed(submitted_18)},
     )
 
     assert response.status_code == 400
@@ -289,7 +299,11 @@ def test_a_rendering_failure_shows_a_clear_message_and_keeps_the_input(
 
     response = login(coordinator).post(
         f"/reports/{submitted_18.session_id}/validate/",
-        {"outcome": "amended", "amendments": "Corriger la date."},
+        {
+            "outcome": "amended",
+            "amendments": "Corriger la date.",
+            "reviewed": reviewed(submitted_18),
+        },
     )
 
     assert response.status_code == 200
@@ -304,7 +318,11 @@ def test_a_rendering_failure_shows_a_clear_message_and_keeps_the_input(
 def test_postponement_from_the_page(login, coordinator, submitted_18):
     response = login(coordinator).post(
         f"/reports/{submitted_18.session_id}/validate/",
-        {"outcome": "postponed", "amendments": "Annexes manquantes."},
+        {
+            "outcome": "postponed",
+            "amendments": "Annexes manquantes.",
+            "reviewed": reviewed(submitted_18),
+        },
         follow=True,
     )
 
@@ -537,7 +555,10 @@ def test_the_verify_page_shows_its_form(client, db):
 
 def test_events_are_written_by_the_views(login, secretariat, coordinator, session_18):
     login(secretariat).post(f"/reports/{session_18.pk}/submit/")
-    login(coordinator).post(f"/reports/{session_18.pk}/validate/", {"outcome": "validated"})
+    login(coordinator).post(
+        f"/reports/{session_18.pk}/validate/",
+        {"outcome": "validated", "reviewed": reviewed(session_18)},
+    )
 
     assert list(MinutesEvent.objects.values_list("action", "actor__username")) == [
         ("submit", "awa"),
