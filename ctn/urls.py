@@ -28,6 +28,7 @@ urlpatterns = [
     path("calendar.ics", session_views.calendar_feed, name="calendar"),
     path("search/", session_views.search, name="search"),
     path("healthz/", ctn_views.healthz, name="healthz"),
+    path("readyz/", ctn_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("sessions/", include("sessions.urls")),
     path("participants/", include("participants.urls")),
