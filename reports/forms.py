@@ -35,18 +35,7 @@ class ValidateForm(forms.Form):
     )
     # The fingerprint of the minutes as the coordinator read them (reports.pdf.
     # minutes_fingerprint): validation is refused if they changed since.
-    reviewed = forms.RegexField(
-        regex=r"^[0-9a-f]{64}$",
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": _(
-                "This validation form is incomplete: open the minutes again, then validate."
-            ),
-            "invalid": _(
-                "This validation form is incomplete: open the minutes again, then validate."
-            ),
-        },
-    )
+    reviewed = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, minutes, **kwargs):
         kwargs.setdefault("auto_id", "validate_%s")
@@ -66,8 +55,20 @@ class ValidateForm(forms.Form):
     def clean_outcome(self):
         return self.cleaned_data.get("outcome") or MinutesVersion.Outcome.VALIDATED
 
+    def clean_reviewed(self):
+        # Hidden: its error is shown at the top of the form (a non-field error).
+        value = self.cleaned_data.get("reviewed", "")
+        if not SHA256_RE.match(value):
+            raise forms.ValidationError(
+                _("This validation form is incomplete: open the minutes again, then validate."),
+                code="not_reviewed",
+            )
+        return value
+
     def clean(self):
         cleaned = super().clean()
+        if "reviewed" in self.errors:
+            self.add_error(None, self.errors.pop("reviewed"))
         if cleaned.get(
             "outcome"
         ) == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not cleaned.get("amendments"):
