@@ -90,6 +90,7 @@ CASES = [
     case("login", get=(200, "/", "/", "/", "/"), post=(200, "/", "/", "/", "/")),
     case("logout", get=(LOGIN, 405, 405, 405, 405), post=(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     case("healthz", get=(200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405)),
+    case("readyz", get=(200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405)),
     # Sessions: partners see only sessions with validated minutes and never edit.
     case("sessions:list", get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200)),
     case("sessions:create", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 200, 200, 403)),
