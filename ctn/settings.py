@@ -252,8 +252,18 @@ CALENDAR_TOKEN_MAX_AGE = int(env("CALENDAR_TOKEN_MAX_AGE", "365"))
 # request stay capped by DATA_UPLOAD_MAX_MEMORY_SIZE. The reverse proxy should cap the request
 # body a little above ANNEX_MAX_SIZE (README).
 ANNEX_MAX_SIZE = int(env("ANNEX_MAX_SIZE_MB", "20")) * 1024 * 1024
+# The verification page (/reports/verify/, anonymous) takes a PDF of record: a session filled
+# to every limit of the forms prints under 1 MB (bench/limits_preview.py); 5 MB leaves margin.
+VERIFY_MAX_SIZE = int(env("VERIFY_MAX_SIZE_MB", "5")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A file over its limit is refused from the request's Content-Length, before the body is read
+# (ctn/uploads.py); the views that take a file set their limit, ANNEX_MAX_SIZE elsewhere.
+FILE_UPLOAD_HANDLERS = [
+    "ctn.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # A PDF is rendered in a forked worker stopped after this many seconds, or when it needs more
 # than this many megabytes of memory: a pathological document fails cleanly (reports/pdf.py).
 PDF_RENDER_TIMEOUT = int(env("PDF_RENDER_TIMEOUT", "120"))

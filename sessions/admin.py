@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
+from ctn.dates import BoundedDateField
 from participants.models import Attendance
+from sessions.forms import SessionDatesMixin
 from sessions.freeze import FrozenSessionAdminMixin
 from sessions.models import (
     AgendaItem,
@@ -11,6 +15,14 @@ from sessions.models import (
     Recommendation,
     Session,
 )
+
+# Dates typed in the admin hold the same range as on the screens (ctn/dates.py); the admin's
+# date widget is kept.
+BOUNDED_DATES = {models.DateField: {"form_class": BoundedDateField}}
+
+
+class SessionAdminForm(SessionDatesMixin, forms.ModelForm):
+    pass
 
 
 @admin.register(Committee)
@@ -53,6 +65,7 @@ class ExpectedResultInline(FrozenSessionAdminMixin, admin.TabularInline):
 class RecommendationInline(FrozenSessionAdminMixin, admin.StackedInline):
     model = Recommendation
     extra = 0
+    formfield_overrides = BOUNDED_DATES
     autocomplete_fields = ["responsible"]
 
 
@@ -64,6 +77,8 @@ class AttendanceInline(FrozenSessionAdminMixin, admin.TabularInline):
 
 @admin.register(Session)
 class SessionAdmin(FrozenSessionAdminMixin, admin.ModelAdmin):
+    form = SessionAdminForm
+    formfield_overrides = BOUNDED_DATES
     list_display = ["__str__", "committee", "start_date", "end_date", "city", "status"]
     list_filter = ["committee", "kind", "status", "minutes__status"]
     list_select_related = ["committee"]
@@ -123,6 +138,7 @@ class ExpectedResultAdmin(SessionPartAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(SessionPartAdmin):
+    formfield_overrides = BOUNDED_DATES
     list_display = ["text", "kind", "responsible", "due_date", "status", "session"]
     list_filter = ["kind", "status", "responsible", *SessionPartAdmin.list_filter]
     list_select_related = ["session__committee", "responsible"]

@@ -8,7 +8,10 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
+from ctn.dates import BoundedDateField, DateInput
+from ctn.uploads import UploadRefusalMixin
 from participants.forms import PeopleChoiceField, PersonChoiceField
 from participants.models import Attendance, Organization
 from sessions.annexes import detect_content_type, extension_matches
@@ -29,21 +32,73 @@ END_BEFORE_START = _("The end date cannot be before the start date.")
 # The longest session the committee holds, with margin: a few days, sometimes a week or two.
 MAX_SESSION_DAYS = 31
 
+# What one session may hold (README, « Limites »): the rows of each list and the characters of
+# each long text. Chosen together so that the draft PDF of a session filled to every limit
+# renders in under 10 s on the 2-core server (bench/limits_preview.py: about 6.5 s, 100
+# pages), and so that the largest edit screen stays a page a browser opens at once.
+MAX_ROWS = {
+    CoChair: 10,
+    AgendaItem: 40,
+    Intervention: 60,
+    ExpectedResult: 20,
+    Recommendation: 40,
+    Attendance: 150,
+}
+TEXT_LIMITS = {
+    Session: {
+        "objective": 2000,
+        "opening_summary": 5000,
+        "closing_summary": 5000,
+        "highlights": 5000,
+    },
+    AgendaItem: {"summary": 2000},
+    Intervention: {"summary": 1000, "quote": 500},
+    ExpectedResult: {"description": 500, "comment": 500},
+    Recommendation: {"text": 800, "solution": 800},
+    FollowUp: {"note": 500},
+}
+# Rows a posted list may count beyond its limit before it is refused without being built.
+ABSOLUTE_MAX_MARGIN = 10
 
-class DateInput(forms.DateInput):
-    """The browser's own date picker; it sends and expects ISO dates whatever the language."""
 
-    input_type = "date"
+def limited_text(model):
+    """A ModelForm's formfield_callback: the model's long texts get their TEXT_LIMITS length,
+    said by Django's own French error and by the textarea's maxlength."""
+    limits = TEXT_LIMITS.get(model, {})
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+    def formfield(model_field, **kwargs):
+        if model_field.name in limits:
+            kwargs["max_length"] = limits[model_field.name]
+        return model_field.formfield(**kwargs)
+
+    return formfield
 
 
 def short_textarea(rows=2):
     return forms.Textarea(attrs={"rows": rows})
 
 
-class SessionForm(forms.ModelForm):
+class SessionDatesMixin:
+    """The dates of a session: the end not before the start, at most MAX_SESSION_DAYS days.
+    Shared by SessionForm and the admin's form."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start_date"), cleaned_data.get("end_date")
+        if start and end and end < start:
+            # Said on the end date itself; the database constraint stays the last word.
+            self.add_error("end_date", END_BEFORE_START)
+        elif start and end and (end - start).days + 1 > MAX_SESSION_DAYS:
+            # A typing slip of a year would print thousands of attendance sheets.
+            self.add_error(
+                "end_date",
+                _("A session lasts %(count)s days at most: check the dates.")
+                % {"count": MAX_SESSION_DAYS},
+            )
+        return cleaned_data
+
+
+class SessionForm(SessionDatesMixin, forms.ModelForm):
     class Meta:
         model = Session
         fields = [
@@ -61,7 +116,12 @@ class SessionForm(forms.ModelForm):
             "highlights",
             "status",
         ]
-        field_classes = {"rapporteurs": PeopleChoiceField}
+        field_classes = {
+            "rapporteurs": PeopleChoiceField,
+            "start_date": BoundedDateField,
+            "end_date": BoundedDateField,
+        }
+        formfield_callback = limited_text(Session)
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
@@ -83,21 +143,6 @@ class SessionForm(forms.ModelForm):
             committees = list(Committee.objects.all()[:2])
             if len(committees) == 1:
                 self.initial["committee"] = committees[0].pk
-
-    def clean(self):
-        cleaned_data = super().clean()
-        start, end = cleaned_data.get("start_date"), cleaned_data.get("end_date")
-        if start and end and end < start:
-            # Said on the end date itself; the database constraint stays the last word.
-            self.add_error("end_date", END_BEFORE_START)
-        elif start and end and (end - start).days + 1 > MAX_SESSION_DAYS:
-            # A typing slip of a year would print thousands of attendance sheets.
-            self.add_error(
-                "end_date",
-                _("A session lasts %(count)s days at most: check the dates.")
-                % {"count": MAX_SESSION_DAYS},
-            )
-        return cleaned_data
 
 
 class SectionForm(forms.ModelForm):
@@ -131,6 +176,7 @@ class AgendaItemForm(SectionForm):
         model = AgendaItem
         fields = ["order", "title", "kind", "presenter", "summary", "tags"]
         field_classes = {"presenter": PersonChoiceField, "tags": TagsField}
+        formfield_callback = limited_text(AgendaItem)
         widgets = {"title": short_textarea(), "summary": short_textarea(4)}
 
 
@@ -139,6 +185,7 @@ class InterventionForm(SectionForm):
         model = Intervention
         fields = ["order", "moment", "agenda_item", "speaker", "speaker_label", "summary", "quote"]
         field_classes = {"speaker": PersonChoiceField}
+        formfield_callback = limited_text(Intervention)
         widgets = {"summary": short_textarea(4), "quote": short_textarea()}
 
     def clean(self):
@@ -160,6 +207,7 @@ class ExpectedResultForm(SectionForm):
     class Meta:
         model = ExpectedResult
         fields = ["order", "description", "status", "comment"]
+        formfield_callback = limited_text(ExpectedResult)
         widgets = {"description": short_textarea(), "comment": short_textarea()}
 
 
@@ -177,7 +225,8 @@ class RecommendationForm(SectionForm):
             "status",
             "tags",
         ]
-        field_classes = {"tags": TagsField}
+        field_classes = {"tags": TagsField, "due_date": BoundedDateField}
+        formfield_callback = limited_text(Recommendation)
         widgets = {
             "text": short_textarea(3),
             "solution": short_textarea(),
@@ -212,7 +261,16 @@ class SectionFormSet(BaseInlineFormSet):
 
     Choice lists (people, organizations, agenda items) are read once for all the rows, rows
     without an order number go last, and a duplicate row reports the model's own message.
+    A list holds at most MAX_ROWS rows.
     """
+
+    default_error_messages = {
+        "too_many_forms": ngettext_lazy(
+            "This list holds %(num)d row at most: delete rows before adding others.",
+            "This list holds %(num)d rows at most: delete rows before adding others.",
+            "num",
+        ),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -326,6 +384,11 @@ def section_formset(model, form, extra=3, formset=SectionFormSet):
         extra=extra,
         can_delete=True,
         can_delete_extra=False,
+        max_num=MAX_ROWS[model],
+        validate_max=True,
+        # A posted TOTAL_FORMS above this is refused before its rows are built (the rows
+        # deleted and added in one save stay well within it).
+        absolute_max=MAX_ROWS[model] + ABSOLUTE_MAX_MARGIN,
     )
 
 
@@ -339,8 +402,9 @@ RecommendationFormSet = section_formset(
 AttendanceFormSet = section_formset(Attendance, AttendanceForm, extra=5)
 
 
-class AnnexForm(forms.ModelForm):
-    """Upload of an annex: the size and the type are checked on the file's content."""
+class AnnexForm(UploadRefusalMixin, forms.ModelForm):
+    """Upload of an annex: the size and the type are checked on the file's content (a file
+    over the limit is refused before it is read: ctn/uploads.py)."""
 
     class Meta:
         model = Annex
@@ -425,7 +489,12 @@ class FollowUpForm(forms.Form):
         choices=[("", _("Not reviewed at this session")), *FollowUp.Status.choices],
         required=False,
     )
-    note = forms.CharField(label=_("Note"), widget=short_textarea(2), required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=short_textarea(2),
+        required=False,
+        max_length=TEXT_LIMITS[FollowUp]["note"],
+    )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -440,11 +509,15 @@ class BaseFollowUpFormSet(BaseFormSet):
     `recommendations` are the rows offered (see RecommendationQuerySet.to_follow_up_at);
     each form says which recommendation it is about, and the formset checks, in one query,
     that it exists and may be followed up at this session (a later session of its committee).
+    A posted list holds at most the rows offered (and a few offered when the page was shown).
     """
+
+    default_error_messages = SectionFormSet.default_error_messages
 
     def __init__(self, data=None, *, session, recommendations, **kwargs):
         self.session = session
         self.recommendations = {r.pk: r for r in recommendations}
+        self.max_num = self.absolute_max = len(self.recommendations) + ABSOLUTE_MAX_MARGIN
         self.existing = {f.recommendation_id: f for f in session.follow_ups.all()}
         initial = [
             {
@@ -519,7 +592,9 @@ class BaseFollowUpFormSet(BaseFormSet):
         return changed
 
 
-FollowUpFormSet = formset_factory(FollowUpForm, formset=BaseFollowUpFormSet, extra=0)
+FollowUpFormSet = formset_factory(
+    FollowUpForm, formset=BaseFollowUpFormSet, extra=0, validate_max=True
+)
 
 
 def _tag_choices(tags):

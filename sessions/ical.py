@@ -7,6 +7,7 @@ sessions they are invited to and the past sessions whose minutes are validated.
 """
 
 import datetime
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,7 +16,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ctn.dates import in_range
 from ctn.roles import can_edit
+
+logger = logging.getLogger(__name__)
 
 
 def calendar_sessions(user):
@@ -81,5 +85,15 @@ def calendar_bytes(sessions):
         calendar.add("x-wr-timezone", settings.TIME_ZONE)
         stamp = timezone.now().replace(microsecond=0)
         for session in sessions:
+            if not (in_range(session.start_date) and in_range(session.end_date)):
+                # Written behind the forms (the database by hand, an old import): one row out of
+                # the calendar must not take every user's feed down with it.
+                logger.warning(
+                    "Session %s left out of the calendar feed: dates %s to %s out of range",
+                    session.pk,
+                    session.start_date,
+                    session.end_date,
+                )
+                continue
             calendar.add_component(session_event(session, stamp=stamp))
         return calendar.to_ical()

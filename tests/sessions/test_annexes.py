@@ -223,11 +223,14 @@ def test_a_file_whose_name_does_not_match_its_content_is_refused(login, secretar
 def test_a_file_over_the_size_limit_is_refused(login, secretariat, session, settings):
     settings.ANNEX_MAX_SIZE = 1024
 
-    errors = refusal(upload(login(secretariat), session, "gros.pdf", PDF + b" " * 2000))
+    response = upload(login(secretariat), session, "gros.pdf", PDF + b" " * 2000)
 
-    assert errors == {
-        "file": ["Le fichier est trop volumineux (2,0\xa0Kio) : la limite est de 1,0\xa0Kio."]
+    # Stopped by the upload handler as it reads the file (ctn/uploads.py).
+    assert response.status_code == 413
+    assert response.context["form"].errors == {
+        "file": ["Le fichier dépasse la taille maximale de 1,0\xa0Kio : il n’a pas été reçu."]
     }
+    assert Annex.objects.count() == 0
 
 
 def test_an_empty_file_or_no_file_is_refused(login, secretariat, session):

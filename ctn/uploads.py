@@ -1,0 +1,124 @@
+"""Uploads refused before their body is read.
+
+A file larger than its limit is refused from the request's Content-Length, before a byte of the
+body is read: Django would otherwise stream all of it to a temporary file first, anonymous
+requests to the verification page included. UploadLimitHandler, first of
+FILE_UPLOAD_HANDLERS, does it for every multipart request (limit: settings.ANNEX_MAX_SIZE, the
+largest file the application takes); the views that take a file set their own limit with
+@limit_upload and show their form again with the error (UploadRefusalMixin). Form fields
+without files stay capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+# What a body may hold besides its file: the form's other fields and the multipart headers.
+FIELDS_MARGIN = 256 * 1024
+
+
+def upload_limit(request):
+    """The largest file this request may carry, in bytes."""
+    return getattr(request, "upload_limit", None) or settings.ANNEX_MAX_SIZE
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _body_too_large(request, content_length):
+    return content_length > upload_limit(request) + FIELDS_MARGIN
+
+
+def _refuse(request):
+    request.upload_refused = upload_limit(request)
+
+
+def upload_refusal(request):
+    """The French error of a request whose file was refused for its size, or None."""
+    limit = getattr(request, "upload_refused", None)
+    if limit is None:
+        return None
+    return forms.ValidationError(
+        _("The file exceeds the maximum size of %(limit)s: it was not received."),
+        code="too_large",
+        params={"limit": filesizeformat(limit)},
+    )
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Refuses a multipart body over the request's limit unread (empty POST and FILES), and
+    stops reading a file that grows beyond it (a body sent without Content-Length)."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if _body_too_large(self.request, content_length):
+            _refuse(self.request)
+            return QueryDict(encoding=encoding), MultiValueDict()
+        return None
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > upload_limit(self.request):
+            _refuse(self.request)
+            # Nothing more is read: the client's connection is closed after the answer.
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handlers (memory, temporary file) keep the file
+
+
+def limit_upload(setting):
+    """For a view taking a file of at most settings.<setting> bytes.
+
+    The limit must be known before the body is read, and the CSRF check reads it: the check is
+    made here (csrf_exempt outside, csrf_protect inside, as Django's documentation on changing
+    upload handlers explains), after the limit is set. A body whose Content-Length is over the
+    limit is not read at all, so no token can be checked: the view runs with empty POST and
+    FILES, `upload_refusal(request)` says why, and the view must then show its form again and
+    change nothing (UploadRefusalMixin does it for a form).
+    """
+
+    def decorator(view):
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            request.upload_limit = getattr(settings, setting)
+            if request.method == "POST" and _body_too_large(request, _content_length(request)):
+                _refuse(request)
+                return view(request, *args, **kwargs)
+            return protected(request, *args, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+class UploadRefusalMixin:
+    """A form whose request had its file refused for its size (`refusal`, from
+    upload_refusal()): invalid, with that one error on `upload_field`."""
+
+    upload_field = "file"
+
+    def __init__(self, *args, refusal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def full_clean(self):
+        if self.refusal is None:
+            return super().full_clean()
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(self.upload_field, self.refusal)
+        return None
