@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -260,15 +261,95 @@ def _minutes_context(minutes, *, record, version):
     }
 
 
+# The parts of minutes_fingerprint's one query; {names} are quoted table names.
+FINGERPRINT_CHILD = "(SELECT MAX(history_id) FROM {trail} WHERE session_id = %(s)s)"
+FINGERPRINT_PEOPLE = (
+    "SELECT person_id FROM {cochair} WHERE session_id = %(s)s"
+    " UNION SELECT person_id FROM {attendance} WHERE session_id = %(s)s"
+    " UNION SELECT person_id FROM {rapporteurs} WHERE session_id = %(s)s"
+    " UNION SELECT presenter_id FROM {agendaitem} WHERE session_id = %(s)s"
+    " UNION SELECT speaker_id FROM {intervention} WHERE session_id = %(s)s"
+)
+FINGERPRINT_ORGANIZATIONS = (
+    "SELECT organization_id FROM {person} WHERE id IN ({people})"
+    " UNION SELECT responsible_id FROM {recommendation} WHERE session_id = %(s)s"
+    " UNION SELECT r.responsible_id FROM {recommendation} r"
+    " JOIN {followup} f ON f.recommendation_id = r.id WHERE f.session_id = %(s)s"
+)
+FINGERPRINT_FOLLOWING = (
+    "SELECT n.id FROM {session} n JOIN {session} s ON s.id = %(s)s"
+    " WHERE n.committee_id = s.committee_id AND n.start_date > s.end_date"
+    " ORDER BY n.start_date, n.number LIMIT 1"
+)
+FINGERPRINT_SQL = (
+    "SELECT (SELECT MAX(history_id) FROM {session_trail} WHERE id = %(s)s), {children},"
+    " (SELECT MAX(history_id) FROM {person_trail} WHERE id IN ({people})),"
+    " (SELECT MAX(history_id) FROM {organization_trail} WHERE id IN ({organizations})),"
+    " (SELECT MAX(id) FROM {event} WHERE during_id = %(s)s),"
+    " ({following}),"
+    " (SELECT MAX(history_id) FROM {session_trail} WHERE id = ({following}))"
+)
+
+
 def minutes_fingerprint(minutes):
-    """The SHA-256 of the draft compte rendu's HTML: what the coordinator reviews. Validation
-    compares it again under the session's lock (reports/services.py), so that the record is
-    exactly what was read. Renders no PDF."""
-    with translation.override("fr"):
-        html = render_to_string(
-            "reports/pdf/minutes.html", _minutes_context(minutes, record=False, version=None)
-        )
-    return hashlib.sha256(html.encode()).hexdigest()
+    """A fingerprint of everything the compte rendu of `minutes.session` is made of: what the
+    coordinator reviews. Validation compares it again under the session's lock
+    (reports/services.py), so that the record is exactly what was read.
+
+    Every write under the session, and every change of the people and organizations it names,
+    leaves a row in their django-simple-history trail: the latest trail ids, with the reviews
+    held during the session, the next session and the committee's letterhead, change whenever
+    the document could. One query, whatever the size of the session.
+    """
+    from participants.models import Attendance, Organization, Person
+    from reports.models import MinutesEvent
+    from sessions.models import (
+        AgendaItem,
+        Annex,
+        CoChair,
+        ExpectedResult,
+        FollowUp,
+        Intervention,
+        Recommendation,
+        Session,
+    )
+
+    quote = connection.ops.quote_name
+    names = {
+        "session": quote(Session._meta.db_table),
+        "person": quote(Person._meta.db_table),
+        "recommendation": quote(Recommendation._meta.db_table),
+        "followup": quote(FollowUp._meta.db_table),
+        "cochair": quote(CoChair._meta.db_table),
+        "attendance": quote(Attendance._meta.db_table),
+        "rapporteurs": quote(Session.rapporteurs.through._meta.db_table),
+        "agendaitem": quote(AgendaItem._meta.db_table),
+        "intervention": quote(Intervention._meta.db_table),
+        "event": quote(MinutesEvent._meta.db_table),
+        "person_trail": quote(Person.history.model._meta.db_table),
+        "organization_trail": quote(Organization.history.model._meta.db_table),
+        "session_trail": quote(Session.history.model._meta.db_table),
+    }
+    children = (CoChair, AgendaItem, Intervention, ExpectedResult, Recommendation, Attendance)
+    children += (Annex, FollowUp)
+    trails = [quote(model.history.model._meta.db_table) for model in children]
+    # Table names come from the models' meta, never from input.
+    sql = FINGERPRINT_SQL.format(
+        children=", ".join(FINGERPRINT_CHILD.format(trail=trail) for trail in trails),
+        people=FINGERPRINT_PEOPLE.format(**names),
+        organizations=FINGERPRINT_ORGANIZATIONS.format(
+            people=FINGERPRINT_PEOPLE.format(**names), **names
+        ),
+        following=FINGERPRINT_FOLLOWING.format(**names),
+        **names,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"s": minutes.session_id})
+        stamps = cursor.fetchone()
+    committee = minutes.session.committee
+    parts = [*map(str, stamps), committee.name, committee.acronym, committee.programme]
+    parts.append(committee.letterhead)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def render_minutes_pdf(minutes, *, record=False, version=None):

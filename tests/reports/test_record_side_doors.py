@@ -5,6 +5,7 @@ an erratum deleting an annex an earlier version lists, a rapporteur deleted from
 session, an edit slipping between the coordinator's review and the validation.
 """
 
+import datetime
 import hashlib
 
 import pytest
@@ -16,9 +17,9 @@ from participants.models import Person
 from reports import services
 from reports.models import Minutes, MinutesVersion
 from sessions.models import Annex, Session, SessionFrozen
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, SessionFactory
 from tests.reports.conftest import pdf_text
-from tests.utils import reviewed
+from tests.utils import close_response, reviewed
 
 ANNEX = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -92,6 +93,7 @@ def test_during_an_erratum_partners_see_only_the_validated_version(
     assert new_download.status_code == 404
     assert old_download.status_code == 200
     assert b"".join(old_download.streaming_content) == ANNEX
+    close_response(old_download)
     assert convocation.status_code == 404
     assert session_page.status_code == 404
     assert pdf.status_code == 200
@@ -131,6 +133,7 @@ def test_an_erratum_withdraws_a_recorded_annex_and_keeps_its_file(
     assert "PTBA 2020 validé" in pdf_text(bytes(version_1.pdf), tmp_path)
     download = login(partner).get(annex.get_absolute_url())
     assert download.status_code == 200
+    close_response(download)
 
 
 def test_a_recorded_annex_cannot_be_deleted_nor_changed_by_any_path(erratum_18, session_18):
@@ -294,3 +297,65 @@ def test_a_validation_without_the_review_fingerprint_is_refused(
     assert response.status_code == 400
     assert "rouvrez le compte rendu" in page(response)
     assert Minutes.objects.get(pk=submitted_18.pk).status == "submitted"
+
+
+def _rename_cochair(session):
+    person = session.cochairs.first().person
+    person.last_name = "Autre"
+    person.save()
+
+
+def _edit_recommendation(session):
+    recommendation = session.recommendations.first()
+    recommendation.text = "Texte corrigé"
+    recommendation.save()
+
+
+def _add_rapporteur(session):
+    session.rapporteurs.add(PersonFactory())
+
+
+def _rename_responsible(session):
+    organization = session.recommendations.first().responsible
+    organization.name = "Nouveau nom"
+    organization.save()
+
+
+def _move_next_session(session):
+    following = Session.objects.get(committee=session.committee, number=19)
+    following.city = "Kayes"
+    following.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _rename_cochair,
+        _edit_recommendation,
+        _add_rapporteur,
+        _rename_responsible,
+        _move_next_session,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_the_review_fingerprint_follows_what_the_minutes_print(submitted_18, session_18, change):
+    SessionFactory(
+        committee=session_18.committee,
+        number=19,
+        start_date=session_18.end_date + datetime.timedelta(days=80),
+        end_date=session_18.end_date + datetime.timedelta(days=82),
+    )
+    before = reviewed(session_18)
+
+    change(session_18)
+
+    assert reviewed(session_18) != before
+
+
+def test_the_review_fingerprint_ignores_other_sessions(submitted_18, session_18, session_17):
+    before = reviewed(session_18)
+
+    session_17.objective = "Un autre objectif"
+    session_17.save()
+
+    assert reviewed(session_18) == before
