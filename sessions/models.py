@@ -4,7 +4,7 @@ from pathlib import PurePath
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, RowNumber
 from django.db.models.signals import m2m_changed, pre_delete
@@ -73,9 +73,10 @@ class Committee(models.Model):
 
 class TagQuerySet(HistoryQuerySet):
     def delete(self):
-        for tag in self:
-            tag.ensure_deletable()
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            for tag in self:
+                tag.ensure_deletable()
+            return super().delete()
 
     delete.alters_data = True
     delete.queryset_only = True
@@ -158,16 +159,18 @@ class Tag(models.Model):
             )
 
     def ensure_deletable(self):
-        """A tag carried by an item of a frozen session is part of the record: kept."""
+        """A tag carried by an item of a frozen session is part of the record: kept. Inside a
+        transaction, the sessions it tags stay locked until it ends (sessions/freeze.py)."""
         session_ids = set(self.agenda_items.values_list("session_id", flat=True)) | set(
             self.recommendations.values_list("session_id", flat=True)
         )
-        if frozen_session_ids(session_ids):
+        if frozen_session_ids(session_ids, lock=connection.in_atomic_block):
             raise SessionFrozen()
 
     def delete(self, *args, **kwargs):
-        self.ensure_deletable()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            self.ensure_deletable()
+            return super().delete(*args, **kwargs)
 
     delete.alters_data = True
 
