@@ -31,7 +31,8 @@ class Page:
     """A page: its URL name and which object of the history fills its arguments."""
 
     name: str
-    target: str = ""  # "validated", "draft", "organization", "person", "tag" or "" for none
+    # "validated", "submitted", "draft", "organization", "person", "tag" or "" for none
+    target: str = ""
     query: str = ""
     warm: bool = True  # False for what renders a PDF on each request: nothing there to warm
 
@@ -71,6 +72,7 @@ PAGES = [
     Page("reports:verify"),
     Page("reports:detail", "validated"),
     Page("reports:detail", "draft"),
+    Page("reports:detail", "submitted"),
     Page("reports:minutes_pdf", "validated"),
     Page("reports:version_pdf", "validated"),
     Page("reports:preview_pdf", "draft", warm=False),
@@ -121,13 +123,16 @@ def _targets(committee):
     """The objects of one committee's history that fill the pages' URLs."""
     sessions = Session.objects.filter(committee=committee)
     validated = sessions.filter(minutes__status="validated").order_by("-start_date").first()
-    draft = sessions.exclude(minutes__status="validated").order_by("-start_date").first()
+    # Submitted minutes lock their session: the edit screens are measured on a draft.
+    draft = sessions.filter(minutes__status="draft").order_by("-start_date").first()
+    submitted = sessions.filter(minutes__status="submitted").order_by("-start_date").first()
     organization = Organization.objects.filter(acronym__startswith=f"{committee.acronym}-").first()
     person = Person.objects.filter(organization=organization).first()
     tag, _created = Tag.objects.get_or_create(kind="component", name=f"Composante {committee.pk}")
     return {
         "validated": validated.pk,
         "draft": draft.pk,
+        "submitted": submitted.pk,
         "organization": organization.pk,
         "person": person.pk,
         "tag": tag.pk,
@@ -174,12 +179,12 @@ def query_counts(django_db_setup, django_db_blocker):
     """{page: (counts on the small history, on the large one)}, built once, rolled back."""
     with django_db_blocker.unblock(), transaction.atomic():
         small = build_history(
-            sessions=2,
+            sessions=4,
             agenda_items=1,
             interventions=1,
             attendees=1,
             recommendations=1,
-            validated_all_but=1,
+            validated_all_but=2,
             acronym="CTN",
             directory=(2, 6),
         )
@@ -191,7 +196,7 @@ def query_counts(django_db_setup, django_db_blocker):
                 _user(users[role]), backend=settings.AUTHENTICATION_BACKENDS[-1]
             )
         before = _measure(clients, _targets(_committee("CTN")))
-        build_history(sessions=50, validated_all_but=1, acronym="CNP")
+        build_history(sessions=50, validated_all_but=2, acronym="CNP")
         after = _measure(clients, _targets(_committee("CNP")))
         transaction.set_rollback(True)
     for cache in caches.all():
