@@ -113,6 +113,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several workers on one SQLite file (README): readers never wait for the writer (WAL), a
+    # transaction takes the write lock when it begins (IMMEDIATE: it cannot fail half-way to
+    # upgrade a read lock) and a writer waits up to 20 s for its turn instead of failing with
+    # "database is locked". synchronous=NORMAL is durable in WAL mode but for the last
+    # transactions before a power cut, never corrupt.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
