@@ -93,6 +93,7 @@ NOT_PAGES = {
     "login",
     "logout",
     "healthz",
+    "readyz",
     "reports:submit",
     "reports:validate",
     "reports:return",
