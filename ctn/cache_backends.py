@@ -86,7 +86,8 @@ def database_identity(connection):
         if savepoint:
             cursor.execute("RELEASE SAVEPOINT ctn_database_identity")
     except Exception as error:
-        logger.warning("The identity of the database cannot be read: %s", error)
+        # The shared caches are then left alone (no key can be made), as for a failure of theirs.
+        report_cache_failure("keys (the identity of the database cannot be read)", error)
         return None
     finally:
         cursor.close()
