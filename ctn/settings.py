@@ -45,6 +45,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The CSRF refusal, or the "file too large" page for a body refused unread (ctn/uploads.py).
+CSRF_FAILURE_VIEW = "ctn.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,8 +9,6 @@ largest file the application takes); the views that take a file set their own li
 without files stay capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
 """
 
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -19,22 +17,17 @@ from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 # What a body may hold besides its file: the form's other fields and the multipart headers.
 FIELDS_MARGIN = 256 * 1024
 
 
 def upload_limit(request):
-    """The largest file this request may carry, in bytes."""
-    return getattr(request, "upload_limit", None) or settings.ANNEX_MAX_SIZE
-
-
-def _content_length(request):
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+    """The largest file this request may carry, in bytes: that of the view it goes to
+    (@limit_upload), known from the URL before anything reads the body, else the annexes'."""
+    view = getattr(getattr(request, "resolver_match", None), "func", None)
+    setting = getattr(view, "upload_limit_setting", None)
+    return getattr(settings, setting) if setting else settings.ANNEX_MAX_SIZE
 
 
 def _body_too_large(request, content_length):
@@ -81,26 +74,17 @@ class UploadLimitHandler(FileUploadHandler):
 def limit_upload(setting):
     """For a view taking a file of at most settings.<setting> bytes.
 
-    The limit must be known before the body is read, and the CSRF check reads it: the check is
-    made here (csrf_exempt outside, csrf_protect inside, as Django's documentation on changing
-    upload handlers explains), after the limit is set. A body whose Content-Length is over the
-    limit is not read at all, so no token can be checked: the view runs with empty POST and
-    FILES, `upload_refusal(request)` says why, and the view must then show its form again and
-    change nothing (UploadRefusalMixin does it for a form).
+    The limit is read by UploadLimitHandler from the view the URL resolves to, before the CSRF
+    check reads the body. A body whose Content-Length is over the limit is not read at all: its
+    CSRF token is then missing and the check refuses the request, with the French "file too
+    large" page (ctn.views.csrf_failure, status 413); nothing is changed. A file that grows past
+    the limit while it is read (no Content-Length) is cut: the view gets `upload_refusal()` and
+    shows its form again (UploadRefusalMixin).
     """
 
     def decorator(view):
-        protected = csrf_protect(view)
-
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            request.upload_limit = getattr(settings, setting)
-            if request.method == "POST" and _body_too_large(request, _content_length(request)):
-                _refuse(request)
-                return view(request, *args, **kwargs)
-            return protected(request, *args, **kwargs)
-
-        return csrf_exempt(wrapper)
+        view.upload_limit_setting = setting
+        return view
 
     return decorator
 

@@ -119,16 +119,23 @@ def test_a_200_mb_annex_is_refused_before_its_body_is_read(login, secretariat, s
     assert media_files(media) == []
 
 
-def test_a_refused_upload_shows_the_form_again_even_with_csrf_checks(secretariat, session):
-    # The token is in the body, which is not read: the refusal changes nothing and says why.
+def test_with_csrf_checks_a_refused_upload_says_why_in_french_and_changes_nothing(
+    secretariat, session
+):
+    # The token is in the body, which is not read: the CSRF check cannot pass, and its refusal
+    # says the file was too large, with the way back to the form. No view is exempt from CSRF.
     client = Client(enforce_csrf_checks=True)
     client.force_login(secretariat)
     body = CountingBody(200 * MB)
+    url = reverse("sessions:annexes", args=[session.pk])
+    client.get(url)  # the form's page sets the CSRF cookie, as in a browser
 
-    response = post_body(client, reverse("sessions:annexes", args=[session.pk]), body)
+    response = post_body(client, url, body)
 
     assert (response.status_code, body.read_count) == (413, 0)
-    assert list(response.context["form"].errors) == ["file"]
+    content = response.content.decode()
+    assert "Le fichier dépasse la taille maximale de 20,0\xa0Mio : il n’a pas été reçu." in content
+    assert f'href="{url}"' in content
     assert Annex.objects.count() == 0
 
 
@@ -166,6 +173,17 @@ def test_a_file_growing_past_the_limit_is_no_longer_read(
 
 def test_the_anonymous_verify_page_refuses_a_200_mb_file_unread(db):
     client = Client(enforce_csrf_checks=True)
+    body = CountingBody(200 * MB)
+    client.get(reverse("reports:verify"))
+
+    response = post_body(client, reverse("reports:verify"), body)
+
+    assert (response.status_code, body.read_count) == (413, 0)
+    assert "Le fichier dépasse la taille maximale de 5,0\xa0Mio" in response.content.decode()
+
+
+def test_the_verify_form_shows_a_file_cut_at_its_limit_again(client, settings):
+    # Without CSRF enforcement (the test client), the view itself shows the refusal on its form.
     body = CountingBody(200 * MB)
 
     response = post_body(client, reverse("reports:verify"), body)
