@@ -261,16 +261,20 @@ def validate(request, session_pk):
 
 def _reason_action(request, session_pk, action, service, done_message):
     minutes = _minutes_for_action(request, session_pk, action)
-    try:
-        # First whether the action is possible at all (minutes not written yet never are).
-        services.check_action(minutes, action, request.user)
-    except services.MinutesError as error:
-        return _refused(request, minutes, error)
     form = ReasonForm(request.POST, action=str(action))
     if not form.is_valid():
+        if str(action) not in minutes.allowed_actions(request.user):
+            # The form is not on the page then: say why the action is not possible.
+            try:
+                services.check_action(minutes, action, request.user)
+            except services.MinutesError as error:
+                messages.error(request, error.message)
         context = _detail_context(request, minutes, **{f"{action}_form": form})
         return render(request, "reports/minutes_detail.html", context, status=400)
     try:
+        # Whether the action is possible at all (minutes not written yet never are), before
+        # the service locks them.
+        services.check_action(minutes, action, request.user)
         service(minutes, request.user, form.cleaned_data["reason"])
     except services.MinutesError as error:
         return _refused(request, minutes, error)

@@ -17,14 +17,26 @@ def planned(db):
     return SessionFactory(number=19, status=Session.Status.PLANNED)
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "Nom mal écrit."], ids=["empty", "blank", "given"])
+@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
+@pytest.mark.parametrize("action", ["erratum", "return"])
+def test_an_erratum_or_return_without_a_reason_creates_nothing(
+    login, coordinator, planned, action, reason
+):
+    response = login(coordinator).post(f"/reports/{planned.pk}/{action}/", {"reason": reason})
+
+    assert response.status_code == 400
+    assert [str(message) for message in response.context["messages"]] == [NOT_NOW]
+    assert Minutes.objects.count() == 0
+    assert MinutesEvent.objects.count() == 0
+
+
 @pytest.mark.parametrize("action", ["erratum", "return"])
 def test_an_erratum_or_return_on_a_session_without_minutes_creates_nothing(
-    login, coordinator, planned, action, reason
+    login, coordinator, planned, action
 ):
     client = login(coordinator)
 
-    response = client.post(f"/reports/{planned.pk}/{action}/", {"reason": reason})
+    response = client.post(f"/reports/{planned.pk}/{action}/", {"reason": "Nom mal écrit."})
 
     assert (response.status_code, response["Location"]) == (302, f"/reports/{planned.pk}/")
     assert Minutes.objects.count() == 0
