@@ -904,7 +904,7 @@ class AnnexRecorded(SessionFrozen):
                 "This annex is listed by a validated version of the minutes: it can no longer "
                 "be changed or deleted. During an erratum it can be withdrawn from the next "
                 "version; its file stays for the versions that list it."
-            )
+            ),
         )
         self.annex = annex
         self.session = None
