@@ -152,35 +152,52 @@ LOGOUT_REDIRECT_URL = "login"
 # after SESSION_COOKIE_AGE seconds (8 hours by default: one working day).
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# Sessions are read on every request: kept in the database and in a cache of files that all the
-# workers of the machine share, so that a page makes no session query and a log-out ends the
-# session in every worker at once (a per-process memory cache could not promise that).
+# Sessions are read on every request: kept in the database and in the shared "sessions" cache,
+# so that a page makes no session query and a log-out ends the session in every worker (and,
+# with Redis, on every server) at once. cached_db rather than the cache engine: the database
+# keeps every session, so a Redis that is down, restarted or full logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 CACHE_DIR = Path(env("CACHE_DIR", str(BASE_DIR / ".cache")))
+# Several servers (README): REDIS_URL puts the shared caches in Redis, which every server
+# reaches; without it they are files under CACHE_DIR, shared by the workers of one machine.
+REDIS_URL = env("REDIS_URL")
 # The shared caches are optional and belong to one database (ctn/cache_backends.py): a failing
-# cache (full disk, files it may not write) is logged once and the pages are served without it,
-# the sessions from the database alone; every key carries the database's identity.
+# cache (full disk, files it may not write, Redis down) is logged once and the pages are served
+# without it, the sessions from the database alone; every key carries the database's identity.
 FAIL_SAFE_CACHE = "ctn.cache_backends.FailSafeCache"
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+
+
+def shared_cache(name, max_entries, timeout=300):
+    """The shared cache `name`: in Redis with REDIS_URL (its keys prefixed by `name`: both
+    caches live in one Redis database, evicted by Redis's own memory policy), else in files
+    under CACHE_DIR/<name>, at most `max_entries` of them."""
+    if REDIS_URL:
+        return {
+            "BACKEND": FAIL_SAFE_CACHE,
+            "WRAPPED_BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": name,
+            "TIMEOUT": timeout,
+            # A Redis that does not answer within a second is a miss, not a page left waiting.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    return {
+        "BACKEND": FAIL_SAFE_CACHE,
+        "WRAPPED_BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / name),
+        "TIMEOUT": timeout,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
 CACHES = {
     # Each process's memory: for content that never changes once written, keyed by its version.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "sessions": {
-        "BACKEND": FAIL_SAFE_CACHE,
-        "WRAPPED_BACKEND": FILE_CACHE,
-        "LOCATION": str(CACHE_DIR / "sessions"),
-        "OPTIONS": {"MAX_ENTRIES": 20000},
-    },
+    "sessions": shared_cache("sessions", max_entries=20000),
     # Rendered parts of pages kept between requests (a validated session's sections, the
     # dashboard's figures), shared by the workers and kept out of their memory.
-    "pages": {
-        "BACKEND": FAIL_SAFE_CACHE,
-        "WRAPPED_BACKEND": FILE_CACHE,
-        "LOCATION": str(CACHE_DIR / "pages"),
-        "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
+    "pages": shared_cache("pages", max_entries=5000, timeout=24 * 3600),
 }
 
 # Log-in protection (django-axes). Partner offices share one mobile address, so a lockout is
