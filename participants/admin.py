@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from ctn.freeze import FrozenSessionAdminMixin
 from participants.models import Attendance, Organization, Person
-from sessions.freeze import FrozenSessionAdminMixin
 
 
 @admin.register(Organization)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from ctn.freeze import FreezeGuardedModel, FreezeGuardedQuerySet, freeze_triggers
 from ctn.history import HistoryQuerySet
-from sessions.freeze import FreezeGuardedModel, FreezeGuardedQuerySet, freeze_triggers
 
 
 class Organization(models.Model):

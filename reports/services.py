@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
+from ctn.freeze import lock_sessions
 from ctn.roles import has_role
 from reports import distribution
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
-from sessions.freeze import lock_sessions
 from sessions.models import Annex, ExpectedResult
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def minutes_for(session):
 
 def _lock(minutes):
     """Lock the session's row (the one lock of its content, taken first by every write under
-    it: sessions/freeze.py), then the minutes' row, and read them afresh."""
+    it: ctn/freeze.py), then the minutes' row, and read them afresh."""
     lock_sessions([minutes.session_id])
     return (
         Minutes.objects.select_for_update(of=("self",))

@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.db import models
 
 from ctn.dates import BoundedDateField
+from ctn.freeze import FrozenSessionAdminMixin
 from participants.models import Attendance
 from sessions.forms import SessionDatesMixin
-from sessions.freeze import FrozenSessionAdminMixin
 from sessions.models import (
     AgendaItem,
     CoChair,

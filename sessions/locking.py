@@ -2,7 +2,7 @@
 
 Every save made through the screens runs in a transaction that starts with `claim_session`
 (or `lock_for_edit` for a write that carries no form version): the session's row is locked
-(sessions/freeze.py, `lock_sessions`, the same lock the minutes' transitions take first), then
+(ctn/freeze.py, `lock_sessions`, the same lock the minutes' transitions take first), then
 its minutes' state is read. Validated minutes freeze the session; submitted minutes lock it
 too, until the coordinator sends them back to draft, so that the coordinator validates what
 was submitted and reviewed.
@@ -10,7 +10,7 @@ was submitted and reviewed.
 
 from django.db.models import F
 
-from sessions.freeze import (
+from ctn.freeze import (
     FROZEN_MINUTES_STATUS,
     SUBMITTED_MINUTES_STATUS,
     SessionFrozen,

@@ -16,9 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ctn import french
-from ctn.history import HistoryQuerySet
-from participants.models import Attendance
-from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
+from ctn.freeze import (  # noqa: F401 - SessionFrozen is part of this module's API
     FROZEN_MINUTES_STATUS,
     SUBMITTED_MINUTES_STATUS,
     FreezeGuardedModel,
@@ -30,6 +28,8 @@ from sessions.freeze import (  # noqa: F401 - SessionFrozen is part of this modu
     frozen_session_ids,
     refuse_rapporteurs_change_on_frozen_session,
 )
+from ctn.history import HistoryQuerySet
+from participants.models import Attendance
 
 
 class Committee(models.Model):
@@ -160,7 +160,7 @@ class Tag(models.Model):
 
     def ensure_deletable(self):
         """A tag carried by an item of a frozen session is part of the record: kept. Inside a
-        transaction, the sessions it tags stay locked until it ends (sessions/freeze.py)."""
+        transaction, the sessions it tags stay locked until it ends (ctn/freeze.py)."""
         session_ids = set(self.agenda_items.values_list("session_id", flat=True)) | set(
             self.recommendations.values_list("session_id", flat=True)
         )

@@ -25,7 +25,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from sessions.freeze import FROZEN_MINUTES_STATUS
+from ctn.freeze import FROZEN_MINUTES_STATUS
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8

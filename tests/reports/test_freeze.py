@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from ctn.freeze import FreezeGuardedModel, FrozenSessionAdminMixin, SessionFrozen
 from participants.models import Attendance
 from reports import services
-from sessions.freeze import FreezeGuardedModel, FrozenSessionAdminMixin, SessionFrozen
 from sessions.models import (
     AgendaItem,
     CoChair,

@@ -9,10 +9,10 @@ import pgtrigger
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
+from ctn.freeze import SessionFrozen
 from participants.models import Attendance
 from reports import services
 from reports.models import AuditEvent, Download, Minutes, MinutesEvent, MinutesVersion
-from sessions.freeze import SessionFrozen
 from sessions.models import (
     AgendaItem,
     CoChair,
