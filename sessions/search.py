@@ -276,10 +276,14 @@ def searched_models():
     them may change its results. Committees have no trail: their acronym shown with each group
     may be older than a cached search, for its time limit."""
     from participants.models import Organization, Person
-    from reports.models import Minutes
 
     models = tuple(_model(source.model_name) for source in SOURCES)
-    return (*models, Minutes, Person, Organization, _model("Tag"))
+    return (*models, _minutes_model(), Person, Organization, _model("Tag"))
+
+
+def _minutes_model():
+    # Reached through the relation: sessions does not import reports.
+    return _model("Session")._meta.get_field("minutes").related_model
 
 
 def _matching_sql(vendor, source, terms_count):
@@ -320,10 +324,8 @@ def _latest_sql(vendor, source, *, partner, tagged, terms_count):
         joins, session = f" INNER JOIN {sessions} s ON s.id = t.session_id", "s"
     params = []
     if partner:
-        from reports.models import Minutes
-
         joins += (
-            f" INNER JOIN {qn(Minutes._meta.db_table)} m ON m.session_id = {session}.id"
+            f" INNER JOIN {qn(_minutes_model()._meta.db_table)} m ON m.session_id = {session}.id"
             " AND m.status = %s"
         )
         params.append("status")
