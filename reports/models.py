@@ -167,6 +167,8 @@ RECORD_COLUMNS = (
     "validated_during_id",
     "outcome",
     "amendments",
+    "adoption_mode",
+    "adopted_on",
 )
 
 
@@ -194,6 +196,13 @@ class MinutesVersion(models.Model):
             pgettext_lazy("validation outcome", "validated subject to amendments"),
         )
         POSTPONED = "postponed", pgettext_lazy("validation outcome", "postponed")
+
+    class AdoptionMode(models.TextChoices):
+        """How the committee adopted the minutes: the PDF says it in words."""
+
+        SESSION = "session", _("during a later session of the committee")
+        WRITTEN = "written", _("by written procedure")
+        MEETING = "meeting", _("at an extraordinary meeting outside a session")
 
     minutes = models.ForeignKey(
         Minutes, verbose_name=_("minutes"), on_delete=models.PROTECT, related_name="versions"
@@ -229,6 +238,15 @@ class MinutesVersion(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     amendments = models.TextField(_("amendments"), blank=True)
+    adoption_mode = models.CharField(
+        _("adopted"), max_length=20, choices=AdoptionMode.choices, blank=True
+    )
+    adopted_on = models.DateField(
+        _("adopted on"),
+        null=True,
+        blank=True,
+        help_text=_("The day of the committee's decision, not the day it was recorded."),
+    )
     erratum_reason = models.TextField(_("reason for the erratum"), blank=True)
     erratum_opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -267,6 +285,14 @@ class MinutesVersion(models.Model):
                     Q(pdf__isnull=False, size__isnull=False, validated_by__isnull=False)
                     & ~Q(sha256="")
                     & Q(outcome__in=["validated", "amended"])
+                    & Q(
+                        adopted_on__isnull=False,
+                        adoption_mode__in=["session", "written", "meeting"],
+                    )
+                    & (
+                        Q(adoption_mode="session", validated_during__isnull=False)
+                        | ~Q(adoption_mode="session")
+                    )
                 ),
                 name="minutes_version_validated_has_its_pdf",
                 violation_error_message=_("A validated version needs its PDF and its validator."),

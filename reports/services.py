@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
+from ctn import french
 from ctn.freeze import lock_sessions
 from ctn.roles import has_role
 from reports import distribution
@@ -137,6 +138,40 @@ def _check_validated_during(minutes, during):
         )
 
 
+def _adoption(minutes, mode, during, adopted_on):
+    """The (mode, date) of the committee's decision, checked: the date of record is the day
+    the committee decided, never the day it is recorded, unless the caller gives it."""
+    Mode = MinutesVersion.AdoptionMode
+    if not mode:
+        mode = Mode.SESSION if during is not None else Mode.MEETING
+    mode = Mode(mode)
+    session = minutes.session
+    if mode == Mode.SESSION:
+        if during is None:
+            raise MinutesError(_("Choose the session during which the minutes were adopted."))
+        adopted_on = adopted_on or during.start_date
+        if not during.start_date <= adopted_on <= during.end_date:
+            raise MinutesError(
+                _("The date of adoption must fall within the dates of the %(session)s (%(dates)s).")
+                % {"session": during, "dates": during.date_span}
+            )
+        return mode, adopted_on
+    if during is not None:
+        raise MinutesError(
+            _("Minutes adopted outside a session are not adopted during a session: choose one.")
+        )
+    # Code callers (shell, tests) may leave the date out: today; the screens always ask for it.
+    adopted_on = adopted_on or timezone.localdate()
+    if adopted_on > timezone.localdate():
+        raise MinutesError(_("The date of adoption cannot be in the future."))
+    if adopted_on < session.end_date:
+        raise MinutesError(
+            _("The minutes cannot be adopted before the end of their session (%(date)s).")
+            % {"date": french.long_date(session.end_date)}
+        )
+    return mode, adopted_on
+
+
 def validate(
     minutes,
     user,
@@ -145,6 +180,8 @@ def validate(
     validated_during=None,
     amendments="",
     reviewed=None,
+    adoption_mode=None,
+    adopted_on=None,
 ):
     """The coordinator records the committee's decision on submitted minutes.
 
@@ -157,6 +194,11 @@ def validate(
 
     Postponed: the minutes stay submitted; the history records it, and the expected result of
     `validated_during`, if given, is marked not achieved. Returns the version, or None.
+
+    `adoption_mode` and `adopted_on` say how and when the committee adopted them (see
+    MinutesVersion.AdoptionMode): during `validated_during` (the date defaults to its first day
+    and must fall within its dates), or outside a session on a date neither in the future nor
+    before the session's end. The PDF of record states this date, not the day of the call.
 
     `reviewed`, the fingerprint of the minutes the coordinator read (reports.pdf.
     minutes_fingerprint, carried by the review page), is checked under the lock: if anything
@@ -201,6 +243,9 @@ def validate(
         version.validated_during = validated_during
         version.outcome = outcome
         version.amendments = amendments
+        version.adoption_mode, version.adopted_on = _adoption(
+            minutes, adoption_mode, validated_during, adopted_on
+        )
         try:
             pdf = render_minutes_pdf(minutes, record=True, version=version)
         except PdfRenderingError as exc:
