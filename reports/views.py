@@ -6,6 +6,7 @@ a 404; an action their role does not allow is a 403. Writes go through reports/s
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -15,8 +16,10 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header, parse_etags
 from django.utils.translation import gettext as _
@@ -25,9 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ctn.changes import latest_change, render_cached
 from ctn.pages import whole_page_cache
-from ctn.roles import can_edit, has_role
+from ctn.roles import can_edit, has_role, is_coordinator
 from ctn.uploads import limit_upload, upload_refusal
-from reports import audit, pdf_store, services
+from reports import audit, dashboard, history, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
 from reports.models import Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
@@ -38,7 +41,9 @@ from reports.pdf import (
     render_minutes_pdf,
 )
 from sessions.exports import session_file_stem
-from sessions.models import Session
+from sessions.models import Session, Tag
+from sessions.tag_views import tag_from
+from sessions.views import WHOLE_PAGE_SECONDS, get_session_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -512,3 +517,61 @@ def verify(request):
         {"form": form, "digest": digest, "matches": matches, "checked": digest is not None},
         status=status,
     )
+
+
+# -- The dashboard and a session's history: pages that read the minutes with the sessions ----
+
+
+@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
+def home(request):
+    """The dashboard: quarters, next session, minutes waiting, open recommendations by
+    organization, attendance. Partners see only what concerns validated minutes.
+
+    Its content is the same for everyone of a role, a tag and a day: rendered once per state of
+    the data it counts and kept in the "pages" cache (see _dashboard_figures)."""
+    user = request.user
+    today = timezone.localdate()
+    # The tags are read when a tag is asked for, or to render the page: not for a cached copy.
+    tags = list(Tag.objects.all()) if request.GET.get("tag", "").strip() else None
+    tag, tag_error = tag_from(request, tags or [])
+    if tag_error:
+        messages.warning(request, tag_error)
+    stamp = latest_change(*dashboard.COUNTED, Tag)
+    audience = "editor" if can_edit(user) else "partner"
+    key = ":".join(
+        [
+            "dashboard-html",
+            audience,
+            str(tag.pk) if tag else "-",
+            today.isoformat(),
+            translation.get_language(),
+            stamp,
+        ]
+    )
+    html = caches["pages"].get(key)
+    if html is None:
+        figures = dashboard.figures(user, today, tag, stamp)
+        tags = list(Tag.objects.all()) if tags is None else tags
+        context = {"today": today, **figures, "tags": tags, "tag": tag}
+        html = render_to_string("reports/_dashboard.html", context, request)
+        caches["pages"].set(key, html, dashboard.CACHE_SECONDS)
+    else:
+        # Not used by the page; there for whoever inspects the response (tests), computed
+        # only if asked.
+        context = {
+            name: SimpleLazyObject(partial(dashboard.figure, user, today, tag, stamp, name))
+            for name in dashboard.FIGURES
+        }
+    return render(request, "home.html", {**context, "dashboard_html": html})
+
+
+@require_GET
+def session_history(request, pk):
+    """ "Historique": every change of the session and of what is recorded under it, its
+    minutes' workflow, the downloads of its PDFs and the refusals met on it, newest first.
+    The coordinator's oversight: other roles are refused."""
+    session = get_session_for_user(request.user, pk)
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    page = Paginator(history.session_history(session), 50).get_page(request.GET.get("page"))
+    return render(request, "reports/session_history.html", {"session": session, "page": page})

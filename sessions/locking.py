@@ -8,7 +8,13 @@ too, until the coordinator sends them back to draft, so that the coordinator val
 was submitted and reviewed.
 """
 
+from datetime import UTC, datetime
+
+from django.contrib import messages
 from django.db.models import F
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ctn.freeze import (
     FROZEN_MINUTES_STATUS,
@@ -17,6 +23,7 @@ from ctn.freeze import (
     SessionSubmitted,
     lock_sessions,
 )
+from sessions.history import content_history
 
 
 class EditConflict(Exception):
@@ -50,3 +57,55 @@ def claim_session(session, version):
     if not claimed:
         raise EditConflict
     session.version = version + 1
+
+
+def _loaded(request, session):
+    """(version, loaded at) the posted form carries in its field "lock" ("7:1700000000", put
+    by the template: the session's version and the time of loading); without it, the
+    version this request read."""
+    try:
+        version, loaded_at = request.POST.get("lock", "").split(":")
+        return int(version), datetime.fromtimestamp(float(loaded_at), tz=UTC)
+    except ValueError:
+        return session.version, timezone.now()
+
+
+def claim_form(request, session):
+    """claim_session for the form posted, inside the caller's transaction."""
+    claim_session(session, _loaded(request, session)[0])
+
+
+def edit_conflict(request, session, template, context):
+    """Show the form again as typed, with what changed since it was loaded; nothing saved.
+    The 409 is written to the audit trail as a conflict (reports' RefusalAuditMiddleware)."""
+    _version, loaded_at = _loaded(request, session)
+    changes = [entry for entry in content_history(session)[:200] if entry.at > loaded_at]
+    messages.error(
+        request,
+        _(
+            "Someone else saved this session while you were editing it, so your changes were "
+            "NOT saved, to overwrite nothing. They are still in the form below: compare them "
+            "with the changes made meanwhile, then save again."
+        ),
+    )
+    for entry in reversed(changes):
+        details = "; ".join(f"{c.label} : {c.old} → {c.new}" for c in entry.changes)
+        messages.warning(
+            request,
+            _("%(what)s: %(action)s by %(user)s at %(time)s%(details)s")
+            % {
+                "what": entry.what,
+                "action": entry.action,
+                "user": entry.user or _("unknown"),
+                "time": timezone.localtime(entry.at).strftime("%H:%M:%S"),
+                "details": f" ({details})" if details else "",
+            },
+        )
+    session.refresh_from_db(fields=["version"])
+    # The form shown again carries the version now stored: saving it again is a deliberate
+    # choice made after seeing the changes above.
+    lock = f"{session.version}:{int(timezone.now().timestamp())}"
+    response = render(request, template, {**context, "lock": lock}, status=409)
+    response.audit_kind = "conflict"
+    response.audit_detail = ", ".join(entry.what for entry in changes)
+    return response

@@ -1,0 +1,278 @@
+"""The dashboard's figures: quarters held, minutes waiting, open recommendations, attendance."""
+
+from django.core.cache import caches
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from ctn import french
+from ctn.roles import can_edit
+from participants.models import Attendance, Organization, Person
+from reports.models import Minutes, MinutesEvent
+from sessions.models import Committee, FollowUp, Recommendation, Session
+
+DASHBOARD_YEARS = 5
+AWAITING_LIMIT = 20
+DASHBOARD_ORGANIZATIONS = 15
+OVERDUE_LIMIT = 10
+PRESENT_STATUSES = (Attendance.Status.PRESENT, Attendance.Status.REPRESENTED)
+
+
+def _quarter_of(day):
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarters_grid(sessions, today, *, partner):
+    """Per committee, the last DASHBOARD_YEARS years of quarters: held, planned or missing
+    (a past quarter without an ordinary session, for a committee meeting every quarter), and
+    after a gap the year of its latest sessions when it is older."""
+    rows = list(
+        sessions.ordinary_quarters().values(
+            "committee_id",
+            "year",
+            "quarter",
+            "held",
+            "planned",
+            acronym=F("committee__acronym"),
+            cadence=F("committee__cadence"),
+        )
+    )
+    current = _quarter_of(today)
+    committees = {}
+    for row in rows:
+        committee = committees.setdefault(
+            row["committee_id"],
+            {"acronym": row["acronym"], "cadence": row["cadence"], "counts": {}},
+        )
+        committee["counts"][(row["year"], row["quarter"])] = row
+    grids = []
+    for committee_id, committee in sorted(committees.items(), key=lambda c: c[1]["acronym"]):
+        counts = committee["counts"]
+        first = min(counts)
+        last_year = max(max(year for year, _quarter in counts), today.year)
+        quarterly = committee["cadence"] == Committee.Cadence.QUARTERLY
+        shown = list(range(last_year, max(first[0], last_year - DASHBOARD_YEARS + 1) - 1, -1))
+        latest = max(year for year, _quarter in counts)
+        if latest < shown[-1]:
+            # The committee has not met for years: its last year of sessions after a gap.
+            shown += [None, latest] if latest < shown[-1] - 1 else [latest]
+        years = []
+        for year in shown:
+            if year is None:
+                years.append({"year": None, "cells": []})
+                continue
+            cells = []
+            for quarter in (1, 2, 3, 4):
+                row = counts.get((year, quarter))
+                state = ""
+                if row and row["held"]:
+                    state = "held"
+                elif row and row["planned"]:
+                    state = "planned"
+                elif quarterly and not partner and first <= (year, quarter) < current:
+                    state = "missing"
+                query = urlencode(
+                    {
+                        "committee": committee_id,
+                        "year": year,
+                        "quarter": quarter,
+                        "kind": "ordinary",
+                    }
+                )
+                cells.append(
+                    {
+                        "quarter": quarter,
+                        "state": state,
+                        "held": row["held"] if row else 0,
+                        "planned": row["planned"] if row else 0,
+                        "url": f"{reverse('sessions:list')}?{query}",
+                    }
+                )
+            years.append({"year": year, "cells": cells})
+        grids.append({"acronym": committee["acronym"], "years": years})
+    return grids
+
+
+def _awaiting_minutes(sessions, today):
+    """Editors' list of what waits: planned sessions whose dates have passed, minutes to submit
+    (waiting since the end of the session) and to validate (since their submission)."""
+    submitted_at = (
+        MinutesEvent.objects.filter(minutes__session=OuterRef("pk"), action=Minutes.Action.SUBMIT)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    rows = (
+        sessions.filter(
+            Q(status=Session.Status.PLANNED, end_date__lt=today)
+            | Q(status=Session.Status.HELD)
+            & (
+                Q(minutes__isnull=True)
+                | Q(minutes__status__in=[Minutes.Status.DRAFT, Minutes.Status.SUBMITTED])
+            )
+        )
+        .annotate(submitted_at=Subquery(submitted_at))
+        .order_by("end_date", "pk")[: 3 * AWAITING_LIMIT]
+    )
+    groups = {"planned": [], "to_submit": [], "to_validate": []}
+    for session in rows:
+        try:
+            minutes = session.minutes
+        except ObjectDoesNotExist:
+            minutes = None
+        if session.status == Session.Status.PLANNED:
+            key, since = "planned", session.end_date
+        elif minutes is not None and minutes.status == Minutes.Status.SUBMITTED:
+            key = "to_validate"
+            at = session.submitted_at or minutes.updated_at
+            since = timezone.localdate(at)
+        else:
+            key, since = "to_submit", session.end_date
+        groups[key].append({"session": session, "days": (today - since).days})
+    for items in groups.values():
+        items.sort(key=lambda item: -item["days"])
+    return [
+        {
+            "key": key,
+            "title": title,
+            "items": groups[key][:AWAITING_LIMIT],
+            "more": len(groups[key]) > AWAITING_LIMIT,
+            "url": f"{reverse('sessions:list')}?{urlencode({'minutes': key})}",
+        }
+        for key, title in [
+            ("to_validate", _("Minutes awaiting validation")),
+            ("to_submit", _("Minutes awaiting submission")),
+            ("planned", _("Sessions whose dates have passed, still marked as planned")),
+        ]
+    ]
+
+
+def _open_recommendations(user, today, tag):
+    """Open recommendations counted by responsible organization, the overdue first."""
+    recommendations = Recommendation.objects.visible_to(user).filter(
+        current_status_value__in=Recommendation.OPEN_STATUSES
+    )
+    if tag is not None:
+        recommendations = recommendations.filter(tags=tag)
+    by_organization = list(
+        recommendations.values("responsible_id", acronym=F("responsible__acronym"))
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+        .order_by("-overdue", "-total", F("responsible__acronym").asc(nulls_last=True))[
+            : DASHBOARD_ORGANIZATIONS + 1
+        ]
+    )
+    base = {"status": "open", **({"tag": tag.pk} if tag else {})}
+    list_url = reverse("sessions:recommendation_list")
+    for row in by_organization:
+        params = {**base, "organization": row["responsible_id"] or "none"}
+        row["url"] = f"{list_url}?{urlencode(params)}"
+        row["overdue_url"] = f"{list_url}?{urlencode({**params, 'overdue': 1})}"
+    overdue = list(
+        recommendations.filter(due_date__lt=today)
+        .select_related("session__committee", "responsible")
+        .order_by("due_date", "pk")[:OVERDUE_LIMIT]
+    )
+    for recommendation in overdue:
+        recommendation.days_overdue = (today - recommendation.due_date).days
+    return {
+        "by_organization": by_organization[:DASHBOARD_ORGANIZATIONS],
+        "more_organizations": len(by_organization) > DASHBOARD_ORGANIZATIONS,
+        "overdue": overdue,
+        "all_url": f"{list_url}?{urlencode(base)}",
+        "overdue_url": f"{list_url}?{urlencode({**base, 'overdue': 1})}",
+    }
+
+
+def _attendance_rates(sessions):
+    """Per committee, the attendance of each organization at its last four held sessions:
+    present (or represented) over listed, per session and overall."""
+    latest = list(sessions.latest_held(4).select_related("committee"))
+    for session in latest:
+        session.short_label = french.ordinal(session.number)
+    rows = (
+        Attendance.objects.filter(session_id__in=[s.pk for s in latest])
+        .values(
+            "session_id",
+            organization_id=F("person__organization_id"),
+            acronym=F("person__organization__acronym"),
+        )
+        .annotate(listed=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)))
+        .order_by()
+    )
+    cells = {(row["session_id"], row["organization_id"]): row for row in rows}
+    tables = []
+    for committee_id in sorted({s.committee_id for s in latest}):
+        columns = [s for s in latest if s.committee_id == committee_id]
+        organizations = {}
+        for (session_id, organization_id), row in cells.items():
+            if any(s.pk == session_id for s in columns):
+                organizations[organization_id] = row["acronym"]
+        lines = []
+        for organization_id, acronym in organizations.items():
+            per_session = [cells.get((s.pk, organization_id)) for s in columns]
+            listed = sum(c["listed"] for c in per_session if c)
+            present = sum(c["present"] for c in per_session if c)
+            lines.append(
+                {
+                    "acronym": acronym or _("No organization"),
+                    "cells": per_session,
+                    "listed": listed,
+                    "present": present,
+                    "rate": round(100 * present / listed) if listed else 0,
+                }
+            )
+        lines.sort(key=lambda line: (line["rate"], str(line["acronym"])))
+        tables.append({"committee": columns[0].committee, "sessions": columns, "lines": lines})
+    return tables
+
+
+# The dashboard's figures count the whole history: computed once per state of the data they
+# count (and per day, role and tag), then read from the "pages" cache. The stamp follows every
+# audited write; the time limit bounds what it cannot see (a committee renamed, say).
+CACHE_SECONDS = 600
+COUNTED = (Session, Minutes, Recommendation, FollowUp, Attendance, Person, Organization)
+FIGURES = (
+    "quarters",
+    "next_session",
+    "latest_sessions",
+    "awaiting",
+    "recommendations",
+    "attendance",
+)
+
+
+def figure(user, today, tag, stamp, name):
+    return figures(user, today, tag, stamp)[name]
+
+
+def figures(user, today, tag, stamp):
+    editor = can_edit(user)
+    audience = "editor" if editor else "partner"
+    key = f"dashboard:{audience}:{tag.pk if tag else '-'}:{today.isoformat()}:{stamp}"
+    figures = caches["pages"].get(key)
+    if figures is not None:
+        return figures
+    sessions = Session.objects.visible_to(user)
+    figures = {
+        "quarters": _quarters_grid(sessions, today, partner=not editor),
+        "next_session": (
+            sessions.select_related("committee")
+            .filter(status=Session.Status.PLANNED, end_date__gte=today)
+            .order_by("start_date")
+            .first()
+            if editor
+            else None
+        ),
+        "latest_sessions": list(
+            sessions.select_related("committee", "minutes").filter(status=Session.Status.HELD)[:5]
+        ),
+        "awaiting": _awaiting_minutes(sessions.select_related("committee", "minutes"), today)
+        if editor
+        else [],
+        "recommendations": _open_recommendations(user, today, tag),
+        "attendance": _attendance_rates(sessions),
+    }
+    caches["pages"].set(key, figures, CACHE_SECONDS)
+    return figures
