@@ -17,6 +17,7 @@
 import hashlib
 import logging
 import os
+import re
 import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
@@ -158,7 +159,10 @@ class FailSafeCache(BaseCache):
         super().__init__(params)
         self._location = location
         self._params = params
-        self._name = f"{location} ({self._backend_class.__name__})"
+        # Named in the logs without a password; both Redis caches share a URL, not a prefix.
+        where = re.sub(r"//[^/@]*@", "//", str(location))
+        prefix = params.get("KEY_PREFIX")
+        self._name = f"{where}{f' [{prefix}]' if prefix else ''} ({self._backend_class.__name__})"
         self._wrapped = None
 
     def _backend(self):

@@ -168,15 +168,15 @@ REDIS_URL = env("REDIS_URL")
 FAIL_SAFE_CACHE = "ctn.cache_backends.FailSafeCache"
 
 
-def shared_cache(name, max_entries, timeout=300):
+def shared_cache(name, max_entries, timeout=300, redis_url=REDIS_URL, cache_dir=CACHE_DIR):
     """The shared cache `name`: in Redis with REDIS_URL (its keys prefixed by `name`: both
     caches live in one Redis database, evicted by Redis's own memory policy), else in files
     under CACHE_DIR/<name>, at most `max_entries` of them."""
-    if REDIS_URL:
+    if redis_url:
         return {
             "BACKEND": FAIL_SAFE_CACHE,
             "WRAPPED_BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url,
             "KEY_PREFIX": name,
             "TIMEOUT": timeout,
             # A Redis that does not answer within a second is a miss, not a page left waiting.
@@ -185,7 +185,7 @@ def shared_cache(name, max_entries, timeout=300):
     return {
         "BACKEND": FAIL_SAFE_CACHE,
         "WRAPPED_BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(CACHE_DIR / name),
+        "LOCATION": str(Path(cache_dir) / name),
         "TIMEOUT": timeout,
         "OPTIONS": {"MAX_ENTRIES": max_entries},
     }

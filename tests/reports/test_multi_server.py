@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -79,50 +80,67 @@ def static_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def servers(static_root, tmp_path):
+@contextmanager
+def gunicorn_servers(static_root, log_dir, envs):
+    """One gunicorn (2 workers) per environment of `envs`, each on its own port, until the block
+    ends; yields their base URLs once every one answers /healthz/."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     processes, ports = [], []
-    for name in ("a", "b"):
-        port = free_port()
-        log = open(tmp_path / f"gunicorn-{name}.log", "w")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(
-            [
-                gunicorn,
-                "ctn.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=BASE_DIR,
-            env=server_env(static_root),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        process.log = log
-        processes.append(process)
-        ports.append(port)
-    for port in ports:
-        deadline = time.time() + 60
-        while True:
+    try:
+        for index, env in enumerate(envs):
+            port = free_port()
+            log = open(Path(log_dir) / f"gunicorn-{index}.log", "w")  # noqa: SIM115 - closed below
+            process = subprocess.Popen(
+                [
+                    gunicorn,
+                    "ctn.wsgi:application",
+                    "--workers",
+                    "2",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            process.log = log
+            processes.append(process)
+            ports.append(port)
+        for port in ports:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5):  # noqa: S310
+                        break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-    yield [f"http://127.0.0.1:{port}" for port in ports]
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        process.log.close()
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            process.log.close()
+
+
+@pytest.fixture
+def servers(static_root, tmp_path):
+    with gunicorn_servers(static_root, tmp_path, [server_env(static_root)] * 2) as bases:
+        yield bases
+
+
+def with_server_password(*users):
+    """The tests' fast MD5 hasher is not among the servers' (production) hashers."""
+    for user in users:
+        user.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+        user.save(update_fields=["password"])
 
 
 class Browser:
@@ -169,10 +187,7 @@ def test_minutes_validated_on_one_server_download_identically_from_the_other_und
     servers, session_17, session_18, secretariat, coordinator, partner
 ):
     server_a, server_b = servers
-    for user in (secretariat, coordinator, partner):
-        # The tests' fast MD5 hasher is not among the servers' (production) hashers.
-        user.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
-        user.save(update_fields=["password"])
+    with_server_password(secretariat, coordinator, partner)
     services.submit(services.minutes_for(session_17), secretariat)
     coordinator_on_a = Browser(server_a).log_in(coordinator.username)
 
