@@ -395,6 +395,10 @@ def _build_versions(minutes_rows, session_rows, validated_count, users, pdf_byte
             validated_during=session_rows[index + 1],
             outcome="validated",
         )
+        if hasattr(version, "adoption_mode"):
+            # Adopted during the next session, on its first day.
+            version.adoption_mode = "session"
+            version.adopted_on = session_rows[index + 1].start_date
         versions.append(version)
     versions = MinutesVersion.objects.bulk_create(versions, batch_size=50)
     if MinutesEvent is not None:
