@@ -53,6 +53,10 @@ PDF_OVERHEAD_BUDGET = 0.20
 
 ROLES = ("secretariat", "coordinator", "partner")
 SEARCH_COMMON = "/search/?q=ANAM"
+# The cold pass: every cache off (DummyCache, log-in sessions in the database), in process.
+COLD_MS_BUDGET = 50
+COLD_SEARCH_MS_BUDGET = 30
+COLD_REQUESTS = 4
 
 
 def log(message):
@@ -149,6 +153,56 @@ def count_queries(built, users):
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
             results[key][role] = {"status": response.status_code, "queries": len(captured)}
+    return results
+
+
+def cold_pages(built):
+    """The pages of the cold pass: (key, path)."""
+    return [
+        ("dashboard", "/"),
+        ("session_list", "/sessions/"),
+        ("portal", "/reports/"),
+        ("search_common", SEARCH_COMMON),
+        ("session_page", f"/sessions/{built['largest_session_pk']}/"),
+        ("session_page_draft", f"/sessions/{built['latest_session_pk']}/"),
+        ("minutes_page", f"/reports/{built['largest_session_pk']}/"),
+        ("recommendation_list", "/sessions/recommendations/?status=open"),
+    ]
+
+
+def cold_pass(built, users):
+    """Time and queries of each page for each role with every cache off: the median of
+    COLD_REQUESTS requests (after one untimed), in this process."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    dummy = {
+        alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        for alias in settings.CACHES
+    }
+    results = {}
+    with override_settings(CACHES=dummy, SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        clients = {role: test_client(users[role]) for role in ROLES}
+        for key, path in cold_pages(built):
+            if not route_exists(path):
+                results[key] = None
+                continue
+            results[key] = {}
+            for role, client in clients.items():
+                client.get(path)  # Python's own first-time costs (imports, templates)
+                times, queries, status = [], 0, None
+                for _ in range(COLD_REQUESTS):
+                    with CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        response = client.get(path)
+                        times.append((time.perf_counter() - started) * 1000)
+                    queries, status = len(captured), response.status_code
+                results[key][role] = {
+                    "status": status,
+                    "queries": queries,
+                    "ms": round(_median(times), 1),
+                }
     return results
 
 
@@ -773,6 +827,21 @@ def build_budgets(results):
             f"{role} {item['queries']} ({item['status']})" for role, item in by_role.items()
         )
         add(name, worst <= QUERY_BUDGET, detail)
+    for key, by_role in (results.get("cold") or {}).items():
+        limit = COLD_SEARCH_MS_BUDGET if key.startswith("search") else COLD_MS_BUDGET
+        name = f"Cold `{key}`: ≤ {QUERY_BUDGET} queries and ≤ {limit} ms for every role"
+        if by_role is None:
+            add(name, False, "n/a (route missing)")
+            continue
+        detail = ", ".join(
+            f"{role} {item['ms']:.0f} ms / {item['queries']} q" for role, item in by_role.items()
+        )
+        seen = [item for item in by_role.values() if item["status"] == 200]
+        add(
+            name,
+            all(item["queries"] <= QUERY_BUDGET and item["ms"] <= limit for item in seen),
+            detail,
+        )
     constancy = results.get("query_test")
     if constancy:
         add(
@@ -977,6 +1046,26 @@ def markdown(results):
         f"{memory['requests']} mixed requests with {memory['pdf_renders']} PDF renders; "
         f"statuses {memory['statuses']}."
     )
+    cold = results.get("cold")
+    if cold:
+        lines.append("")
+        lines.append(
+            f"Cold pass (every cache off: DummyCache, log-in sessions in the database; in "
+            f"process, median of {COLD_REQUESTS} requests):"
+        )
+        lines.append("")
+        lines.append("| Page | " + " | ".join(ROLES) + " |")
+        lines.append("|---|" + "---:|" * len(ROLES))
+        for key, by_role in cold.items():
+            if by_role is None:
+                lines.append(f"| {key} | " + " | ".join("n/a" for _ in ROLES) + " |")
+                continue
+            cells = [
+                f"{by_role[role]['ms']:.0f} ms / {by_role[role]['queries']} q"
+                f" ({by_role[role]['status']})"
+                for role in ROLES
+            ]
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("| Budget | Measured | Result |")
     lines.append("|---|---|---|")
@@ -1024,6 +1113,9 @@ def parse_args():
         "--build-only", action="store_true", help="build the history and stop (for profiling)"
     )
     parser.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="build the history, run the cold pass, stop"
+    )
     return parser.parse_args()
 
 
@@ -1074,6 +1166,11 @@ def main():
         f"largest session pk {built['largest_session_pk']}"
     )
     users = {role: get_user_model().objects.get(pk=pk) for role, pk in built["users"].items()}
+    if args.cold_only:
+        log("cold pass: every cache off")
+        cold = cold_pass(built, users)
+        print(json.dumps(cold, indent=1))
+        return
     if args.build_only:
         shutil.rmtree(work_dir, ignore_errors=True)
         print(json.dumps(built, indent=2, default=str))
@@ -1109,6 +1206,8 @@ def main():
         results["pdf_render"] = render
     log("count queries of every page for every role")
     results["queries"] = count_queries(built, users)
+    log("cold pass: every page for every role with every cache off")
+    results["cold"] = cold_pass(built, users)
     results["pdf_download"] = check_pdf_download(built, users) if built["versions"] else {}
 
     static_name = "bench-same-size-as-pdf.pdf"
