@@ -49,7 +49,8 @@ class MinutesQuerySet(HistoryQuerySet):
         )
 
     def visible_to(self, user):
-        """Editors see every compte rendu; everyone else only those with a validated version."""
+        """The documents of record: a partner sees minutes with a validated version, also
+        during an erratum. Editors see every compte rendu."""
         return self if can_edit(user) else self.published()
 
 

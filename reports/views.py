@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -68,7 +68,8 @@ def get_minutes_for_user(user, session_pk):
         except Minutes.DoesNotExist:
             return Minutes(session=session)
     return get_object_or_404(
-        Minutes.objects.published().select_related("session__committee"), session_id=session_pk
+        Minutes.objects.visible_to(user).select_related("session__committee"),
+        session_id=session_pk,
     )
 
 
@@ -80,24 +81,17 @@ def _require_editor(user):
 def _portal_context(request):
     user = request.user
     editor = can_edit(user)
-    published = MinutesVersion.objects.filter(
-        minutes__session=OuterRef("pk"), validated_at__isnull=False
-    )
-    sessions = (
-        Session.objects.select_related("committee", "minutes")
-        .annotate(is_published=Exists(published))
-        .prefetch_related(
-            Prefetch(
-                "minutes__versions",
-                MinutesVersion.objects.validated().without_pdf().order_by("-number"),
-                to_attr="validated_versions",
-            )
+    sessions = Session.objects.select_related("committee", "minutes").prefetch_related(
+        Prefetch(
+            "minutes__versions",
+            MinutesVersion.objects.validated().without_pdf().order_by("-number"),
+            to_attr="validated_versions",
         )
     )
     if editor:
         sessions = sessions.filter(Q(status=Session.Status.HELD) | Q(minutes__isnull=False))
     else:
-        sessions = sessions.filter(is_published=True)
+        sessions = sessions.filter(minutes__in=Minutes.objects.visible_to(user))
     page = Paginator(sessions, MINUTES_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for session in page.object_list:

@@ -77,11 +77,7 @@ def annex_list(request, pk):
 @require_GET
 def annex_download(request, pk, annex_pk):
     """An annex file, under the minutes' rule: partners only once the minutes are published."""
-    annexes_seen = Annex.objects.all()
-    if not can_edit(request.user):
-        # Partners: only the annexes a validated version lists (also during an erratum).
-        annexes_seen = annexes_seen.recorded()
-    annex = get_object_or_404(annexes_seen, pk=annex_pk, session_id=pk)
+    annex = get_object_or_404(Annex.objects.visible_to(request.user), pk=annex_pk, session_id=pk)
     try:
         file = annex.file.open("rb")
     except OSError:

@@ -11,13 +11,11 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ctn.dates import in_range
-from ctn.roles import can_edit
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +23,11 @@ logger = logging.getLogger(__name__)
 def calendar_sessions(user):
     from sessions.models import Session
 
-    sessions = Session.objects.select_related("committee").order_by("start_date", "pk")
-    if can_edit(user):
-        return sessions
-    return sessions.filter(Q(status=Session.Status.PLANNED) | Q(minutes__status="validated"))
+    # The calendar also announces planned sessions to partners: dates, not content.
+    sessions = Session.objects.filter(status=Session.Status.PLANNED) | Session.objects.visible_to(
+        user
+    )
+    return sessions.select_related("committee").order_by("start_date", "pk")
 
 
 def session_summary(session):

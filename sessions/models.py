@@ -178,10 +178,11 @@ class Tag(models.Model):
 class SessionQuerySet(SessionGuardedQuerySet):
     def validated(self):
         """Sessions whose minutes are validated: the official record."""
-        return self.filter(minutes__status="validated")
+        return self.filter(minutes__status=FROZEN_MINUTES_STATUS)
 
     def visible_to(self, user):
-        """Editors see every session; everyone else (partners) only validated minutes."""
+        """What a partner may see of a session's live content (its page, lists, exports,
+        search, calendar): only while its minutes are validated. Editors see every session."""
         from ctn.roles import can_edit
 
         return self if can_edit(user) else self.validated()
@@ -914,6 +915,13 @@ class AnnexQuerySet(FreezeGuardedQuerySet):
     def current(self):
         """The annexes the session's minutes list now: not withdrawn by an erratum."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def visible_to(self, user):
+        """Annexes are documents of record: a partner gets those a validated version lists,
+        also during an erratum (as Minutes.objects.published()). Editors get every annex."""
+        from ctn.roles import can_edit
+
+        return self if can_edit(user) else self.recorded()
 
     def recorded(self):
         """The annexes listed by at least one validated version of the minutes."""
