@@ -164,7 +164,6 @@ def _minutes_context(minutes, *, record, version):
         Annex,
         ExpectedResult,
         FollowUp,
-        Intervention,
         Recommendation,
         Session,
     )
@@ -206,14 +205,7 @@ def _minutes_context(minutes, *, record, version):
         during=session, action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE]
     ).select_related("minutes__session__committee", "actor")
 
-    interventions = list(session.interventions.all())
-    agenda = [
-        {
-            "item": item,
-            "interventions": [i for i in interventions if i.agenda_item_id == item.pk],
-        }
-        for item in session.agenda_items.all()
-    ]
+    proceedings = session.proceedings()
     recommendations = list(session.recommendations.all())
     results = list(session.expected_results.all())
     attendances = list(session.attendances.all())
@@ -230,18 +222,10 @@ def _minutes_context(minutes, *, record, version):
         "committee": session.committee,
         "record": record,
         "version": version,
-        "opening_interventions": [
-            i for i in interventions if i.moment == Intervention.Moment.OPENING
-        ],
-        "closing_interventions": [
-            i for i in interventions if i.moment == Intervention.Moment.CLOSING
-        ],
-        "unplaced_interventions": [
-            i
-            for i in interventions
-            if i.moment == Intervention.Moment.AGENDA and not i.agenda_item_id
-        ],
-        "agenda": agenda,
+        "opening_interventions": proceedings.opening,
+        "closing_interventions": proceedings.closing,
+        "unplaced_interventions": proceedings.unplaced,
+        "agenda": proceedings.agenda,
         "recommendations": [
             r for r in recommendations if r.kind == Recommendation.Kind.RECOMMENDATION
         ],

@@ -1,5 +1,7 @@
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import NamedTuple
 
 import pgtrigger
 from django.conf import settings
@@ -239,6 +241,21 @@ class SessionQuerySet(SessionGuardedQuerySet):
         )
 
 
+class AgendaEntry(NamedTuple):
+    item: object
+    interventions: list
+
+
+@dataclass(frozen=True)
+class Proceedings:
+    """A session's interventions in the order of the day."""
+
+    opening: list
+    agenda: list  # of AgendaEntry: each item with its exchanges
+    unplaced: list  # exchanges on no item
+    closing: list
+
+
 class Session(FreezeGuardedModel, models.Model):
     class Kind(models.TextChoices):
         ORDINARY = "ordinary", pgettext_lazy("session kind", "ordinary")
@@ -312,6 +329,27 @@ class Session(FreezeGuardedModel, models.Model):
 
     def get_absolute_url(self):
         return reverse("sessions:detail", args=[self.pk])
+
+    def proceedings(self):
+        """The one shape of the session's proceedings, for its page and its minutes' PDF: its
+        moment places an intervention; one of the agenda goes under its item, if it has one.
+        Reads the prefetched interventions and agenda items (with_sections())."""
+        opening, closing, by_item = [], [], {}
+        for intervention in self.interventions.all():
+            if intervention.moment == Intervention.Moment.OPENING:
+                opening.append(intervention)
+            elif intervention.moment == Intervention.Moment.CLOSING:
+                closing.append(intervention)
+            else:
+                by_item.setdefault(intervention.agenda_item_id, []).append(intervention)
+        return Proceedings(
+            opening=opening,
+            agenda=[
+                AgendaEntry(item, by_item.get(item.pk, [])) for item in self.agenda_items.all()
+            ],
+            unplaced=by_item.get(None, []),
+            closing=closing,
+        )
 
     @property
     def title(self):

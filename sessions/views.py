@@ -1,5 +1,4 @@
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import wraps
 
@@ -26,7 +25,6 @@ from sessions import forms, locking
 from sessions.models import (
     Annex,
     FollowUp,
-    Intervention,
     Recommendation,
     Session,
     SessionFrozen,
@@ -189,7 +187,7 @@ def _sections_html(request, session, editable):
             "session": session,
             "editable": editable,
             "sections": SECTIONS,
-            **interventions_by_moment(session),
+            **_proceedings_context(session.proceedings()),
             "recommendations": [
                 r for r in session.recommendations.all() if r.kind != r.Kind.BLOCKER
             ],
@@ -202,23 +200,12 @@ def _sections_html(request, session, editable):
     return html
 
 
-def interventions_by_moment(session):
-    """The session's interventions in the order of the day: the opening ceremony, each
-    agenda item with its exchanges, the exchanges on no item, the closing ceremony."""
-    by_item = defaultdict(list)
-    opening, closing = [], []
-    for intervention in session.interventions.all():
-        if intervention.moment == Intervention.Moment.OPENING:
-            opening.append(intervention)
-        elif intervention.moment == Intervention.Moment.CLOSING:
-            closing.append(intervention)
-        else:
-            by_item[intervention.agenda_item_id].append(intervention)
+def _proceedings_context(proceedings):
     return {
-        "opening_interventions": opening,
-        "agenda": [(item, by_item[item.pk]) for item in session.agenda_items.all()],
-        "other_interventions": by_item[None],
-        "closing_interventions": closing,
+        "opening_interventions": proceedings.opening,
+        "agenda": proceedings.agenda,
+        "other_interventions": proceedings.unplaced,
+        "closing_interventions": proceedings.closing,
     }
 
 
