@@ -1,7 +1,7 @@
 from ctn.roles import can_edit, is_coordinator
 
 
-def user_roles(request):
+def current_user(request):
     """What the header and the pages ask of the logged-in user, read once per page. While a
     page is built to be kept whole (ctn/pages.py), the CSRF token is a placeholder that each
     response replaces with a fresh token."""

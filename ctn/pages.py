@@ -30,7 +30,7 @@ from ctn.changes import audited_models, latest_change
 from ctn.roles import user_roles
 
 # Rendered by `{% csrf_token %}` while a page is built for the cache (see the context processor
-# ctn.context_processors.user_roles), replaced by a real token on every response.
+# ctn.context_processors.current_user), replaced by a real token on every response.
 CSRF_PLACEHOLDER = "ctn-csrf-placeholder-5c1f0e8b"
 BUILDING_ATTRIBUTE = "_ctn_building_whole_page"
 

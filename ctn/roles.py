@@ -152,11 +152,6 @@ def is_coordinator(user):
     return has_role(user, Role.COORDINATOR)
 
 
-def is_partner_only(user):
-    """A user who sees only validated minutes (partners, and anyone without an editing role)."""
-    return not can_edit(user)
-
-
 def sync_role_permissions(apps=None, using="default"):
     """Create the three groups and give each exactly the permissions of ROLE_PERMISSIONS.
 

@@ -102,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ctn.context_processors.user_roles",
+                "ctn.context_processors.current_user",
             ],
         },
     },

@@ -125,18 +125,6 @@ class Minutes(models.Model):
         transition = self.TRANSITIONS[action]
         return self.status in transition.sources and has_role(user, *transition.roles)
 
-    def can_submit(self, user):
-        return self.can(self.Action.SUBMIT, user)
-
-    def can_validate(self, user):
-        return self.can(self.Action.VALIDATE, user)
-
-    def can_return(self, user):
-        return self.can(self.Action.RETURN, user)
-
-    def can_open_erratum(self, user):
-        return self.can(self.Action.ERRATUM, user)
-
     def allowed_actions(self, user):
         """The names of the actions this user may take now, e.g. {"validate", "return"}."""
         return {str(action) for action in self.TRANSITIONS if self.can(action, user)}
@@ -432,11 +420,6 @@ class Download(models.Model):
         return f"{self.user} – {self.version} ({self.at:%Y-%m-%d %H:%M})"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def for_session(self, session_id):
-        return self.filter(session_id=session_id)
-
-
 class AuditEvent(models.Model):
     """What the audit trail records besides the history of the records themselves.
 
@@ -480,8 +463,6 @@ class AuditEvent(models.Model):
         blank=True,
     )
     detail = models.TextField(_("detail"), blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

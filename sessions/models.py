@@ -629,12 +629,6 @@ class RecommendationQuerySet(FreezeGuardedQuerySet):
             .order_by("session__start_date", "session__number", "order", "pk")
         )
 
-    def still_open(self, *, validated_only=False):
-        """Recommendations whose current status is open or in progress."""
-        return self.with_current_status(validated_only=validated_only).filter(
-            current_status_value__in=Recommendation.OPEN_STATUSES
-        )
-
     def visible_to(self, user):
         """Editors see every recommendation; partners only those of validated minutes, with
         the follow-ups of validated minutes."""

@@ -96,9 +96,9 @@ def test_allowed_actions_lists_what_the_coordinator_may_do_on_submitted_minutes(
 ):
     assert submitted_18.allowed_actions(coordinator) == {"validate", "postpone", "return"}
     assert submitted_18.allowed_actions(secretariat) == set()
-    assert submitted_18.can_validate(coordinator) and submitted_18.can_return(coordinator)
-    assert not submitted_18.can_submit(coordinator)
-    assert not submitted_18.can_open_erratum(coordinator)
+    assert submitted_18.can("validate", coordinator) and submitted_18.can("return", coordinator)
+    assert not submitted_18.can("submit", coordinator)
+    assert not submitted_18.can("erratum", coordinator)
 
 
 def test_state_refusal_says_why_in_french(submitted_18, secretariat):

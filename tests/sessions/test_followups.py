@@ -106,7 +106,11 @@ def test_a_follow_up_says_not_done_for_a_recommendation_still_open(s17, s18):
     follow_up = FollowUp.objects.create(recommendation=recommendation, session=s18, status="open")
 
     assert follow_up.get_status_display() == "non réalisée"
-    assert Recommendation.objects.still_open().get() == recommendation
+    assert list(
+        Recommendation.objects.with_current_status().filter(
+            current_status_value__in=Recommendation.OPEN_STATUSES
+        )
+    ) == [recommendation]
 
 
 def test_the_current_status_of_a_list_costs_one_query(s16, s17, s18, django_assert_num_queries):
