@@ -1,7 +1,7 @@
-"""The edit lock of a session: one row lock for its content, and the optimistic version check.
+"""The edit lock of a session: one row lock for its content, and the optimistic edit-count check.
 
 Every save made through the screens runs in a transaction that starts with `claim_session`
-(or `lock_for_edit` for a write that carries no form version): the session's row is locked
+(or `lock_for_edit` for a write that carries no form edit count): the session's row is locked
 (ctn/freeze.py, `lock_sessions`, the same lock the minutes' transitions take first), then
 its minutes' state is read. Validated minutes freeze the session; submitted minutes lock it
 too, until the coordinator sends them back to draft, so that the coordinator validates what
@@ -45,29 +45,29 @@ def lock_for_edit(session):
         raise SessionSubmitted(session)
 
 
-def claim_session(session, version):
-    """lock_for_edit, then check and bump the session's version: EditConflict, changing
-    nothing, when another save came after `version` was read (the form's)."""
+def claim_session(session, edit_count):
+    """lock_for_edit, then check and bump the session's edit count: EditConflict, changing
+    nothing, when another save came after `edit_count` was read (the form's)."""
     from sessions.models import Session
 
     lock_for_edit(session)
-    claimed = Session._base_manager.filter(pk=session.pk, version=version).update(
-        version=F("version") + 1
+    claimed = Session._base_manager.filter(pk=session.pk, edit_count=edit_count).update(
+        edit_count=F("edit_count") + 1
     )
     if not claimed:
         raise EditConflict
-    session.version = version + 1
+    session.edit_count = edit_count + 1
 
 
 def _loaded(request, session):
-    """(version, loaded at) the posted form carries in its field "lock" ("7:1700000000", put
-    by the template: the session's version and the time of loading); without it, the
-    version this request read."""
+    """(edit count, loaded at) the posted form carries in its field "lock" ("7:1700000000",
+    put by the template: the session's edit count and the time of loading); without it, the
+    edit count this request read."""
     try:
-        version, loaded_at = request.POST.get("lock", "").split(":")
-        return int(version), datetime.fromtimestamp(float(loaded_at), tz=UTC)
+        edit_count, loaded_at = request.POST.get("lock", "").split(":")
+        return int(edit_count), datetime.fromtimestamp(float(loaded_at), tz=UTC)
     except ValueError:
-        return session.version, timezone.now()
+        return session.edit_count, timezone.now()
 
 
 def claim_form(request, session):
@@ -78,7 +78,7 @@ def claim_form(request, session):
 def edit_conflict(request, session, template, context):
     """Show the form again as typed, with what changed since it was loaded; nothing saved.
     The 409 is written to the audit trail as a conflict (reports' RefusalAuditMiddleware)."""
-    _version, loaded_at = _loaded(request, session)
+    _edit_count, loaded_at = _loaded(request, session)
     changes = [entry for entry in content_history(session)[:200] if entry.at > loaded_at]
     messages.error(
         request,
@@ -101,10 +101,10 @@ def edit_conflict(request, session, template, context):
                 "details": f" ({details})" if details else "",
             },
         )
-    session.refresh_from_db(fields=["version"])
-    # The form shown again carries the version now stored: saving it again is a deliberate
+    session.refresh_from_db(fields=["edit_count"])
+    # The form shown again carries the edit count now stored: saving it again is a deliberate
     # choice made after seeing the changes above.
-    lock = f"{session.version}:{int(timezone.now().timestamp())}"
+    lock = f"{session.edit_count}:{int(timezone.now().timestamp())}"
     response = render(request, template, {**context, "lock": lock}, status=409)
     response.audit_kind = "conflict"
     response.audit_detail = ", ".join(entry.what for entry in changes)

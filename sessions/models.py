@@ -289,11 +289,11 @@ class Session(FreezeGuardedModel, models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     # Optimistic lock of the session and of its sections: every save through the screens
-    # checks and bumps it in one UPDATE (sessions/views.py), so a concurrent edit is refused.
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # checks and bumps it in one UPDATE (sessions/locking.py), so a concurrent edit is refused.
+    edit_count = models.PositiveIntegerField(_("edit count"), default=1, editable=False)
 
     objects = SessionQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[rapporteurs])
+    history = HistoricalRecords(excluded_fields=["edit_count"], m2m_fields=[rapporteurs])
 
     class Meta:
         ordering = ["-start_date", "-number"]

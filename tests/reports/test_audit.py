@@ -107,7 +107,7 @@ def test_a_version_bump_alone_is_no_history_event():
     session = SessionFactory()
     before = session.history.count()
 
-    Session.objects.filter(pk=session.pk).update(version=7)
+    Session.objects.filter(pk=session.pk).update(edit_count=7)
 
     assert session.history.count() == before
 

@@ -50,7 +50,7 @@ def test_second_save_of_the_session_is_refused_and_the_first_stays(secretariat, 
     assert "Awa Diarra" in content
     assert 'value="Kayes"' in content  # what the second person typed is still in the form
     session.refresh_from_db()
-    assert (session.city, session.version) == ("Bamako", 2)
+    assert (session.city, session.edit_count) == ("Bamako", 2)
     assert list(AuditEvent.objects.filter(kind="conflict").values_list("user", "session")) == [
         (coordinator.pk, session.pk)
     ]
@@ -72,7 +72,7 @@ def test_after_a_conflict_the_form_shown_can_be_saved_deliberately(secretariat, 
 
     assert again.status_code == 302
     session.refresh_from_db()
-    assert (session.city, session.version) == ("Kayes", 3)
+    assert (session.city, session.edit_count) == ("Kayes", 3)
 
 
 def test_an_invalid_post_keeps_the_lock_it_was_loaded_with(secretariat, coordinator):
@@ -150,4 +150,4 @@ def test_saves_one_after_the_other_bump_the_version(login, secretariat):
         assert response.status_code == 302
 
     session.refresh_from_db()
-    assert (session.city, session.version) == ("Kayes", 3)
+    assert (session.city, session.edit_count) == ("Kayes", 3)
