@@ -324,6 +324,7 @@ def _latest_sql(vendor, source, *, partner, tagged, terms_count):
         joins, session = f" INNER JOIN {sessions} s ON s.id = t.session_id", "s"
     params = []
     if partner:
+        # Session.objects.visible_to(), in SQL: only sessions whose minutes are validated.
         joins += (
             f" INNER JOIN {qn(_minutes_model()._meta.db_table)} m ON m.session_id = {session}.id"
             " AND m.status = %s"
