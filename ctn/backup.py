@@ -7,7 +7,9 @@ An archive `ctn-backup-YYYYmmdd-HHMMSS.tar.gz` holds one folder of the same name
   snapshot taken while the application runs, and carries the PDFs of record (stored in the
   database, `reports.MinutesVersion.pdf`). Never `dumpdata`: it is slow, not a snapshot, and
   loses what the ORM does not model.
-- `media/`: the files under MEDIA_ROOT (uploads), copied after the database snapshot.
+- `media/`: the files under MEDIA_ROOT (uploads), copied after the database snapshot, when the
+  storage of the uploads is the FileSystemStorage of MEDIA_ROOT; another storage (an S3
+  bucket…) is backed up with its own tools (README), and the archive then has no `media/`.
 - `manifest.json`: format, time, versions, applied migrations and the SHA-256 of every file,
   checked before anything is restored.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import DatabaseError, connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -38,6 +41,15 @@ MANIFEST = "manifest.json"
 
 class BackupError(Exception):
     """A backup or a restore that cannot go on; the message says why and what to do."""
+
+
+def _media_root():
+    """MEDIA_ROOT when the uploads are files under it, else None (another storage)."""
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        return None
+    media_root = Path(settings.MEDIA_ROOT)
+    return media_root if Path(storage.location).resolve() == media_root.resolve() else None
 
 
 def default_backup_dir():
@@ -68,8 +80,8 @@ def create_backup(output_dir=None, using="default", now=None):
         database_file = folder / DATABASE_FILES[vendor]
         dump = _dump_postgresql if vendor == "postgresql" else _dump_sqlite
         tool = dump(connection, database_file)
-        media_root = Path(settings.MEDIA_ROOT)
-        if media_root.is_dir():
+        media_root = _media_root()
+        if media_root is not None and media_root.is_dir():
             shutil.copytree(media_root, folder / "media", symlinks=False)
         manifest = {
             "format": FORMAT,
@@ -109,6 +121,13 @@ def restore_backup(archive, using="default"):
     with tempfile.TemporaryDirectory(prefix=".ctn-restore-") as staging:
         folder = _extract(archive, Path(staging))
         manifest = _checked_manifest(folder, connection.vendor)
+        media_root = _media_root()
+        if media_root is None and (folder / "media").is_dir():
+            raise BackupError(
+                "The archive holds uploaded files (media/) and the uploads are not stored under "
+                "MEDIA_ROOT here: restore with the FileSystemStorage of MEDIA_ROOT, then copy "
+                "MEDIA_ROOT into the other storage with its own tools."
+            )
 
         try:
             tables = connection.introspection.table_names()
@@ -123,8 +142,11 @@ def restore_backup(archive, using="default"):
                 f"({len(tables)} tables): a backup is restored only into an empty database. "
                 "Create a new, empty database, point DATABASE_URL at it and run restore again."
             )
-        media_root = Path(settings.MEDIA_ROOT)
-        if media_root.is_dir() and any(path.is_file() for path in media_root.rglob("*")):
+        if (
+            media_root is not None
+            and media_root.is_dir()
+            and any(path.is_file() for path in media_root.rglob("*"))
+        ):
             raise BackupError(
                 f"MEDIA_ROOT ({media_root}) already holds files: a backup is restored only "
                 "into an empty folder. Move them away or point MEDIA_ROOT at an empty folder."
@@ -135,7 +157,7 @@ def restore_backup(archive, using="default"):
             _restore_postgresql(connection, database_file)
         else:
             _restore_sqlite(connection, database_file)
-        if (folder / "media").is_dir():
+        if media_root is not None and (folder / "media").is_dir():
             shutil.copytree(folder / "media", media_root, dirs_exist_ok=True)
     # The restored trail restarts from the backup's ids, and its users from the backup's: the
     # pages, stamps, users and sessions kept for the database this one replaces could carry

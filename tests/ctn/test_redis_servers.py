@@ -14,12 +14,14 @@ import copy
 import logging
 import os
 import socket
+import tarfile
 import uuid
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from ctn.backup import BackupError, create_backup, restore_backup
 from ctn.cache_backends import FailSafeCache, current_database_identity
 from ctn.settings import shared_cache
 from reports import services
@@ -144,6 +146,34 @@ def test_a_redis_that_does_not_answer_is_a_miss_logged_once(caplog):
     assert "[pages] (RedisCache)" in failures[0]
     assert "ConnectionError" in failures[0]
     assert "secret-password" not in failures[0]
+
+
+# -- uploads on a storage every server reaches ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's backup API waits on an open transaction
+def test_a_backup_copies_media_root_only_when_the_uploads_are_files_under_it(settings, tmp_path):
+    media_root = tmp_path / "media"
+    (media_root / "annexes").mkdir(parents=True)
+    (media_root / "annexes" / "annexe.pdf").write_bytes(b"%PDF-1.7 annex")
+    settings.MEDIA_ROOT = media_root
+    on_disk = create_backup(tmp_path / "on-disk")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+    elsewhere = create_backup(tmp_path / "elsewhere")
+    with pytest.raises(BackupError, match=r"not stored under MEDIA_ROOT here") as refused:
+        restore_backup(on_disk)
+
+    def media(archive):
+        with tarfile.open(archive) as tar:
+            return sorted(name.split("/", 1)[1] for name in tar.getnames() if "/media" in name)
+
+    assert media(on_disk) == ["media", "media/annexes", "media/annexes/annexe.pdf"]
+    assert media(elsewhere) == []
+    assert "restore with the FileSystemStorage of MEDIA_ROOT" in str(refused.value)
 
 
 # -- two gunicorn servers ------------------------------------------------------------------------
