@@ -1,6 +1,7 @@
 """The shared caches ("sessions", "pages"): optional, and scoped to the database they describe.
 
-`FailSafeCache` wraps the configured backend (files under CACHE_DIR) for two promises:
+`FailSafeCache` wraps the configured backend (files under CACHE_DIR, or Redis with REDIS_URL)
+for two promises:
 
 - **A cache failure is never a user's error.** A full or read-only disk, files the application
   may not write, an unreachable server: the failure is logged once per process and cache, and
@@ -11,7 +12,8 @@
   restarts.
 - **A cached value belongs to one database.** Keys name users, pages and change stamps by row
   ids, which a restored or new database reuses for other rows; every key carries the identity
-  of the database (`database_identity`), so an old CACHE_DIR is never read for another one.
+  of the database (`database_identity`), so an old CACHE_DIR, or a Redis that two installations
+  share, is never read for another one.
 """
 
 import hashlib

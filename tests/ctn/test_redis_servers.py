@@ -26,6 +26,7 @@ from ctn.cache_backends import FailSafeCache, current_database_identity
 from ctn.settings import shared_cache
 from reports import services
 from reports.models import Minutes, MinutesVersion
+from tests.factories import PASSWORD
 from tests.reports.conftest import committee, session_17, session_18  # noqa: F401 - fixtures
 from tests.reports.test_multi_server import (
     Browser,
@@ -146,6 +147,35 @@ def test_a_redis_that_does_not_answer_is_a_miss_logged_once(caplog):
     assert "[pages] (RedisCache)" in failures[0]
     assert "ConnectionError" in failures[0]
     assert "secret-password" not in failures[0]
+
+
+def test_pages_and_log_ins_go_on_without_redis_and_each_cache_logs_it_once(
+    settings, client, partner, caplog
+):
+    dead = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": shared_cache("sessions", max_entries=20000, redis_url=dead),
+        "pages": shared_cache("pages", max_entries=5000, redis_url=dead),
+    }
+
+    with caplog.at_level(logging.ERROR, logger="ctn.cache_backends"):
+        logged_in = client.post(
+            "/accounts/login/", {"username": partner.username, "password": PASSWORD}
+        )
+        pages = [client.get("/reports/").status_code for _ in range(3)]
+        logged_out = client.post("/accounts/logout/")
+        after = client.get("/reports/")
+
+    assert (logged_in.status_code, pages, logged_out.status_code) == (302, [200, 200, 200], 302)
+    assert (after.status_code, after.url.split("?")[0]) == (302, "/accounts/login/")
+    failures = sorted(
+        r.getMessage().split(" failed")[0] for r in caplog.records if r.name == "ctn.cache_backends"
+    )
+    assert failures == [
+        f"The cache {dead} [pages] (RedisCache)",
+        f"The cache {dead} [sessions] (RedisCache)",
+    ]
 
 
 # -- uploads on a storage every server reaches ---------------------------------------------------
