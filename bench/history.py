@@ -314,6 +314,11 @@ def build_history(
         skip=largest.pk,
     )
 
+    Recommendation = _model("ctn_sessions.Recommendation")
+    if hasattr(Recommendation.objects, "refresh_follow_ups"):
+        # The minutes were bulk-created (no signal): point at the latest follow-ups now.
+        Recommendation.objects.all().refresh_follow_ups()
+
     return {
         "sessions": len(session_rows),
         "validated": validated_count,

@@ -16,7 +16,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,6 +27,8 @@ from simple_history.models import HistoricalRecords
 from ctn.freeze import SessionFrozen
 from ctn.history import HistoryQuerySet
 from ctn.roles import Role, can_edit, has_role
+from sessions.exports import session_file_stem
+from sessions.models import Recommendation
 
 
 @dataclass(frozen=True)
@@ -332,19 +334,14 @@ class MinutesVersion(models.Model):
 
     @property
     def reference(self):
-        """The document's reference and file name: "CTN-18e-session-ordinaire-compte-rendu-v1".
-
-        The strict typographic ordinal ("18e") keeps the name plain ASCII whatever the setting.
-        """
+        """The document's reference and file name: "CTN-18ème-session-ordinaire-compte-rendu-v1",
+        the session's file stem (sessions.exports.session_file_stem: the ordinal as the text
+        writes it) and the version."""
         session = self.minutes.session
         with override("fr"):
-            kind = session.get_kind_display()
             return "-".join(
                 [
-                    session.committee.acronym,
-                    "1re" if session.number == 1 else f"{session.number}e",
-                    slugify(pgettext("file name", "session")),
-                    slugify(kind),
+                    session_file_stem(session),
                     slugify(pgettext("file name", "minutes")),
                     f"v{self.number}",
                 ]
@@ -493,4 +490,15 @@ m2m_changed.connect(
     refuse_change_of_validated_annex_list,
     sender=MinutesVersion.annexes.through,
     dispatch_uid="refuse_change_of_validated_annex_list",
+)
+
+
+def refresh_follow_ups_of_session(sender, instance, **kwargs):
+    """post_save of Minutes: what partners see of the follow-ups recorded at the session (the
+    latest follow-up at validated minutes) follows the minutes' status, whatever wrote it."""
+    Recommendation.objects.filter(follow_ups__session_id=instance.session_id).refresh_follow_ups()
+
+
+post_save.connect(
+    refresh_follow_ups_of_session, sender=Minutes, dispatch_uid="refresh_follow_ups_of_session"
 )

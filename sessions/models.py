@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, RowNumber
-from django.db.models.signals import m2m_changed, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
@@ -71,6 +71,15 @@ class Committee(models.Model):
     @property
     def letterhead_lines(self):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
+
+    @property
+    def letterhead_chain(self):
+        """The authority's lines then the programme, unless a line already names it."""
+        lines = self.letterhead_lines
+        programme = self.programme.strip()
+        if programme and programme.casefold() not in (line.casefold() for line in lines):
+            lines.append(programme)
+        return lines
 
 
 class TagQuerySet(HistoryQuerySet):
@@ -595,17 +604,33 @@ class RecommendationQuerySet(FreezeGuardedQuerySet):
         `current_status_value` is the latest follow-up's status, else the recommendation's own;
         `latest_follow_up_note` and `latest_follow_up_session_id` say what and where.
         validated_only: count only the follow-ups of sessions whose minutes are validated
-        (what partners may see).
+        (what partners may see). Read through the pointers the write path keeps
+        (`refresh_follow_ups`): one join, whatever the history.
         """
-        follow_ups = FollowUp.objects.filter(recommendation=OuterRef("pk"))
-        if validated_only:
-            follow_ups = follow_ups.filter(session__minutes__status=FROZEN_MINUTES_STATUS)
-        latest = follow_ups.order_by("-session__start_date", "-session__number", "-pk")
+        pointer = "published_follow_up" if validated_only else "current_follow_up"
         return self.annotate(
-            current_status_value=Coalesce(Subquery(latest.values("status")[:1]), F("status")),
-            latest_follow_up_note=Subquery(latest.values("note")[:1]),
-            latest_follow_up_session_id=Subquery(latest.values("session_id")[:1]),
+            current_status_value=Coalesce(F(f"{pointer}__status"), F("status")),
+            latest_follow_up_note=F(f"{pointer}__note"),
+            latest_follow_up_session_id=F(f"{pointer}__session_id"),
         )
+
+    def refresh_follow_ups(self):
+        """Point each recommendation of this queryset at its latest follow-up, and at its latest
+        follow-up at a session whose minutes are validated. Called by every write that can
+        change them: a follow-up saved or deleted, minutes validated or reopened."""
+        follow_ups = FollowUp.objects.filter(recommendation=OuterRef("pk")).order_by(
+            "-session__start_date", "-session__number", "-pk"
+        )
+        published = follow_ups.filter(session__minutes__status=FROZEN_MINUTES_STATUS)
+        # Derived columns, exempt from the freeze and the audit trail: a plain UPDATE.
+        return Recommendation._base_manager.filter(
+            pk__in=list(self.values_list("pk", flat=True))
+        ).update(
+            current_follow_up=Subquery(follow_ups.values("pk")[:1]),
+            published_follow_up=Subquery(published.values("pk")[:1]),
+        )
+
+    refresh_follow_ups.alters_data = True
 
     def to_follow_up_at(self, session):
         """What the follow-up screen of `session` lists: the recommendations of the earlier
@@ -680,18 +705,42 @@ class Recommendation(FreezeGuardedModel, models.Model):
     tags = models.ManyToManyField(
         Tag, verbose_name=_("tags"), related_name="recommendations", blank=True
     )
+    # Derived from the follow-ups (RecommendationQuerySet.refresh_follow_ups): the latest one,
+    # and the latest one at a session whose minutes are validated (what partners see).
+    current_follow_up = models.ForeignKey(
+        "FollowUp",
+        verbose_name=_("latest follow-up"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    published_follow_up = models.ForeignKey(
+        "FollowUp",
+        verbose_name=_("latest validated follow-up"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     # The follow-up status is updated by later sessions; the text stays frozen.
-    freeze_exempt_fields = ("status",)
+    freeze_exempt_fields = ("status", "current_follow_up", "published_follow_up")
 
     objects = RecommendationQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(
+        m2m_fields=[tags], excluded_fields=["current_follow_up", "published_follow_up"]
+    )
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
-        triggers = freeze_triggers(exempt_columns=["status"])
+        triggers = freeze_triggers(
+            exempt_columns=["status", "current_follow_up_id", "published_follow_up_id"]
+        )
 
     def __str__(self):
         return self.text
@@ -748,12 +797,27 @@ class Recommendation(FreezeGuardedModel, models.Model):
 
 
 class FollowUpQuerySet(FreezeGuardedQuerySet):
+    def _refresh_recommendations(self, recommendation_ids):
+        Recommendation.objects.filter(pk__in=recommendation_ids).refresh_follow_ups()
+
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         FollowUp.check_order_of_many(objs)
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            self._refresh_recommendations({obj.recommendation_id for obj in objs})
+        return created
 
     bulk_create.alters_data = True
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            ids = set(self.values_list("recommendation_id", flat=True))
+            count = super().update(**kwargs)
+            self._refresh_recommendations(ids)
+        return count
+
+    update.alters_data = True
 
 
 class FollowUp(FreezeGuardedModel, models.Model):
@@ -905,6 +969,12 @@ def refuse_delete_of_person_in_record(sender, instance, **kwargs):
         raise SessionFrozen()
     for session in Session._base_manager.filter(rapporteurs=person):
         session.rapporteurs.remove(person)
+
+
+def refresh_recommendation_of_follow_up(sender, instance, **kwargs):
+    """post_save and post_delete of a FollowUp, whatever the path (form, admin, cascade): its
+    recommendation's pointers to its latest follow-ups follow."""
+    Recommendation.objects.filter(pk=instance.recommendation_id).refresh_follow_ups()
 
 
 def refuse_cascade_delete_of_frozen_follow_up(sender, instance, **kwargs):
@@ -1147,6 +1217,12 @@ pre_delete.connect(
     sender="participants.Person",
     dispatch_uid="refuse_delete_of_person_in_record",
 )
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        refresh_recommendation_of_follow_up,
+        sender=FollowUp,
+        dispatch_uid=f"refresh_recommendation_of_follow_up_{_signal is post_save}",
+    )
 pre_delete.connect(
     refuse_cascade_delete_of_frozen_follow_up,
     sender=FollowUp,
