@@ -522,7 +522,7 @@ def home(request):
     organization, attendance. Partners see only what concerns validated minutes.
 
     Its content is the same for everyone of a role, a tag and a day: rendered once per state of
-    the data it counts and kept in the "pages" cache (see _dashboard_figures)."""
+    the data it counts and kept in the "pages" cache (see reports/dashboard.py)."""
     user = request.user
     today = timezone.localdate()
     # The tags are read when a tag is asked for, or to render the page: not for a cached copy.
