@@ -49,3 +49,16 @@ def date_span(start, end=None):
     else:
         first = long_date(start)
     return _("from %(start)s to %(end)s") % {"start": first, "end": long_date(end)}
+
+
+def guillemets(text):
+    """French typography: no line break inside « »: the spaces they hold become no-break."""
+    text = str(text)
+    text = text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    return text
+
+
+def capfirst_text(text):
+    """The first letter in upper case (a speaker label that starts a paragraph)."""
+    text = str(text)
+    return text[:1].upper() + text[1:]

@@ -3,8 +3,11 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ctn import french
+from ctn.dates import BoundedDateField, DateInput
 from ctn.uploads import UploadRefusalMixin
 from reports.models import Minutes, MinutesVersion
 from sessions.models import Session
@@ -13,18 +16,32 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ValidateForm(forms.Form):
-    validated_during = forms.ModelChoiceField(
-        label=_("Validated during the session"),
-        queryset=Session.objects.none(),
-        required=False,
-        empty_label=_("Outside a session (extraordinary validation)"),
-        help_text=_("The later session at which the committee examined these minutes."),
-    )
     outcome = forms.ChoiceField(
         label=_("Decision of the committee"),
         choices=MinutesVersion.Outcome.choices,
         initial=MinutesVersion.Outcome.VALIDATED,
         required=False,
+    )
+    adoption_mode = forms.ChoiceField(
+        label=_("How the committee adopted them"),
+        choices=MinutesVersion.AdoptionMode.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    validated_during = forms.ModelChoiceField(
+        label=_("Validated during the session"),
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label=_("No session"),
+        help_text=_("The later session at which the committee examined these minutes."),
+    )
+    adopted_on = BoundedDateField(
+        label=_("Date of adoption"),
+        widget=DateInput,
+        required=False,
+        help_text=_(
+            "The day the committee decided. During a session: its first day when left empty."
+        ),
     )
     amendments = forms.CharField(
         label=_("Amendments"),
@@ -36,13 +53,15 @@ class ValidateForm(forms.Form):
     # The fingerprint of the minutes as the coordinator read them (reports.pdf.
     # minutes_fingerprint): validation is refused if they changed since.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(required=False)
 
     def __init__(self, *args, minutes, **kwargs):
         kwargs.setdefault("auto_id", "validate_%s")
         super().__init__(*args, **kwargs)
         session = minutes.session
+        self.session = session
         # Later sessions of the same committee whose own minutes are still open.
-        self.fields["validated_during"].queryset = (
+        later = (
             Session.objects.filter(
                 committee_id=session.committee_id, start_date__gte=session.start_date
             )
@@ -51,6 +70,20 @@ class ValidateForm(forms.Form):
             .select_related("committee")
             .order_by("start_date", "number")
         )
+        self.fields["validated_during"].queryset = later
+        # The normal case first: adopted at the next session, on its first day.
+        following = next((s for s in later if s.start_date > session.end_date), None)
+        Mode = MinutesVersion.AdoptionMode
+        if following is not None:
+            self.fields["validated_during"].initial = following.pk
+            self.fields["adoption_mode"].initial = Mode.SESSION
+            self.fields["adopted_on"].initial = following.start_date
+        else:
+            self.fields["adoption_mode"].initial = Mode.WRITTEN
+        self.fields["confirm"].label = _(
+            "I confirm the validation of the minutes of the %(session)s: the session will be "
+            "frozen."
+        ) % {"session": session}
 
     def clean_outcome(self):
         return self.cleaned_data.get("outcome") or MinutesVersion.Outcome.VALIDATED
@@ -69,11 +102,64 @@ class ValidateForm(forms.Form):
         cleaned = super().clean()
         if "reviewed" in self.errors:
             self.add_error(None, self.errors.pop("reviewed"))
-        if cleaned.get(
-            "outcome"
-        ) == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not cleaned.get("amendments"):
+        outcome = cleaned.get("outcome")
+        if outcome == MinutesVersion.Outcome.VALIDATED_WITH_AMENDMENTS and not cleaned.get(
+            "amendments"
+        ):
             self.add_error("amendments", _("List the amendments the validation is subject to."))
+        if outcome == MinutesVersion.Outcome.POSTPONED:
+            return cleaned
+        self._clean_adoption(cleaned)
+        if not cleaned.get("confirm"):
+            self.add_error(
+                "confirm", _("Tick the confirmation: validation freezes the session for good.")
+            )
         return cleaned
+
+    def _clean_adoption(self, cleaned):
+        """During a session: within its dates (its first day by default). Outside: a date the
+        coordinator enters, neither in the future nor before the session ended."""
+        Mode = MinutesVersion.AdoptionMode
+        mode = cleaned.get("adoption_mode") or (
+            Mode.SESSION if cleaned.get("validated_during") else ""
+        )
+        cleaned["adoption_mode"] = mode
+        during = cleaned.get("validated_during")
+        adopted_on = cleaned.get("adopted_on")
+        if "adopted_on" in self.errors or "validated_during" in self.errors:
+            return
+        if not mode:
+            self.add_error("adoption_mode", _("Say how the committee adopted the minutes."))
+        elif mode == Mode.SESSION:
+            if during is None:
+                self.add_error(
+                    "validated_during",
+                    _("Choose the session during which the minutes were adopted."),
+                )
+                return
+            if adopted_on is None:
+                cleaned["adopted_on"] = during.start_date
+            elif not during.start_date <= adopted_on <= during.end_date:
+                self.add_error(
+                    "adopted_on",
+                    _(
+                        "The date of adoption must fall within the dates of the %(session)s "
+                        "(%(dates)s)."
+                    )
+                    % {"session": during, "dates": during.date_span},
+                )
+        else:
+            cleaned["validated_during"] = None
+            if adopted_on is None:
+                self.add_error("adopted_on", _("Enter the date on which the minutes were adopted."))
+            elif adopted_on > timezone.localdate():
+                self.add_error("adopted_on", _("The date of adoption cannot be in the future."))
+            elif adopted_on < self.session.end_date:
+                self.add_error(
+                    "adopted_on",
+                    _("The minutes cannot be adopted before the end of their session (%(date)s).")
+                    % {"date": french.long_date(self.session.end_date)},
+                )
 
 
 class ReasonForm(forms.Form):

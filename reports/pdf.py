@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 
@@ -159,7 +160,7 @@ def _write_pdf(html, *, archival):
 
 def _minutes_context(minutes, *, record, version):
     from participants.models import Organization
-    from reports.models import Minutes, MinutesEvent
+    from reports.models import Minutes, MinutesEvent, MinutesVersion
     from sessions.models import (
         Annex,
         ExpectedResult,
@@ -201,9 +202,17 @@ def _minutes_context(minutes, *, record, version):
             end_date=session.following_end_date,
             city=session.following_city,
         )
-    reviews = MinutesEvent.objects.filter(
-        during=session, action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE]
-    ).select_related("minutes__session__committee", "actor")
+    # The date the committee adopted each examined compte rendu (never the day it was recorded).
+    adopted_on = MinutesVersion.objects.filter(
+        minutes_id=OuterRef("minutes_id"), number=OuterRef("version")
+    ).values("adopted_on")[:1]
+    reviews = (
+        MinutesEvent.objects.filter(
+            during=session, action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE]
+        )
+        .select_related("minutes__session__committee", "actor")
+        .annotate(adopted_on=Subquery(adopted_on))
+    )
 
     proceedings = session.proceedings()
     recommendations = list(session.recommendations.all())
@@ -241,6 +250,7 @@ def _minutes_context(minutes, *, record, version):
         "rapporteurs": list(session.rapporteurs.all()),
         "cochairs": list(session.cochairs.all()),
         "signed_on": french.long_date(session.end_date),
+        "verify_url": settings.SITE_URL + reverse("reports:verify"),
         "annexes": [annex for annex in session.annexes.all() if annex.withdrawn_at is None],
     }
 

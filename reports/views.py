@@ -233,6 +233,8 @@ def validate(request, session_pk):
             validated_during=form.cleaned_data["validated_during"],
             amendments=form.cleaned_data["amendments"],
             reviewed=form.cleaned_data["reviewed"],
+            adoption_mode=form.cleaned_data["adoption_mode"] or None,
+            adopted_on=form.cleaned_data["adopted_on"],
         )
     except services.MinutesChanged as error:
         # Shown with a fresh review form: the coordinator reads the new preview first.
@@ -432,7 +434,7 @@ def preview_pdf(request, session_pk):
         return redirect("reports:detail", session_pk=session_pk)
     session = minutes.session
     suffix = _("draft-minutes")
-    filename = f"{session.committee.acronym}-{session.number}-{suffix}.pdf"
+    filename = f"{session_file_stem(session)}-{suffix}.pdf"
     response = _pdf_response(pdf, filename, attachment=False)
     response["Cache-Control"] = "no-store"
     return response
@@ -449,7 +451,7 @@ def attendance_pdf(request, session_pk):
         messages.error(request, _("The attendance sheet could not be produced."))
         return redirect("reports:detail", session_pk=session_pk)
     suffix = _("attendance-sheet")
-    filename = f"{session.committee.acronym}-{session.number}-{suffix}.pdf"
+    filename = f"{session_file_stem(session)}-{suffix}.pdf"
     response = _pdf_response(pdf, filename, attachment=True)
     response["Cache-Control"] = "no-store"
     return response

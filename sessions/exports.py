@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override, pgettext, pgettext_lazy
 
+from ctn import french
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "%d/%m/%Y"
 # Words of the file names, always in French: "CTN-18e-session-ordinaire-recommandations.xlsx".
@@ -39,12 +41,13 @@ def is_formula_like(value):
 
 
 def session_file_stem(session):
-    """ "CTN-18e-session-ordinaire", plain ASCII like the minutes' file names."""
+    """ "CTN-18ème-session-ordinaire": the one naming scheme of every file of a session, with
+    the ordinal as the committee writes it (french.ordinal, as in the documents' text)."""
     with override("fr"):
         return "-".join(
             [
                 session.committee.acronym,
-                "1re" if session.number == 1 else f"{session.number}e",
+                french.ordinal(session.number),
                 slugify(pgettext("file name", "session")),
                 slugify(session.get_kind_display()),
             ]

@@ -580,6 +580,8 @@ def build_world():
         validated_by=users["coordinator"],
         validated_during=world["draft"],
         outcome=MinutesVersion.Outcome.VALIDATED,
+        adoption_mode=MinutesVersion.AdoptionMode.SESSION,
+        adopted_on=world["draft"].start_date,
     )
     version.annexes.add(world["validated_annex"])
     Download.objects.create(version=version, user=users["partner"])

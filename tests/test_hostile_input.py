@@ -214,6 +214,8 @@ def build_world():
         validated_at=timezone.now(),
         validated_by=users["coordinator"],
         outcome=MinutesVersion.Outcome.VALIDATED,
+        adoption_mode=MinutesVersion.AdoptionMode.WRITTEN,
+        adopted_on=timezone.localdate(),
     )
     return world
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import template
 from django.template.defaultfilters import filesizeformat
@@ -22,3 +23,22 @@ def french_date(value):
 @register.filter
 def file_size(value):
     return filesizeformat(value) if value is not None else ""
+
+
+@register.filter
+def guillemets(value):
+    """No-break spaces inside « » (French typography); the result is escaped as usual."""
+    return french.guillemets(value) if value else ""
+
+
+@register.filter
+def without_repeated_acronym(organization, capacity):
+    """The organization to print after a capacity, unless the capacity already names it."""
+    if not organization:
+        return ""
+    # "DRDSES Ségou" after "… de Ségou (DRDSES)": any upper-case word of the acronym counts.
+    acronym = getattr(organization, "acronym", "") or str(organization)
+    words = re.findall(r"[A-ZÀ-Ý]{2,}", acronym) or [acronym]
+    if any(word.casefold() in (capacity or "").casefold() for word in words):
+        return ""
+    return organization

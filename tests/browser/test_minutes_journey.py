@@ -87,7 +87,7 @@ def test_minutes_go_from_the_secretariat_to_the_coordinator_to_a_partner(
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger : Compte rendu de la 17ème session").click()
     download = download_info.value
-    assert download.suggested_filename == "CTN-17e-session-ordinaire-compte-rendu-v1.pdf"
+    assert download.suggested_filename == "CTN-17ème-session-ordinaire-compte-rendu-v1.pdf"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     version = MinutesVersion.objects.get(minutes__session=session_17)

@@ -278,6 +278,7 @@ def test_twenty_writers_and_two_validations_on_two_workers_never_meet_a_locked_d
         time.sleep(0.5)  # amid the writers' first saves
         _status, html = browser.request(f"/reports/{reviewed_pk}/")
         fields = Forms(html).having(action=f"/reports/{reviewed_pk}/validate/")
+        fields = [*fields, ("confirm", "on")]
         status, _html = browser.request(f"/reports/{reviewed_pk}/validate/", fields)
         validations.append(status)
 

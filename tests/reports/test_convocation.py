@@ -108,7 +108,7 @@ def test_every_role_downloads_the_convocation_of_a_planned_session(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-19e-session-ordinaire-convocation.pdf"'
+        "attachment; filename*=utf-8''CTN-19%C3%A8me-session-ordinaire-convocation.pdf"
     )
     assert "Ordre du jour provisoire" in pdf_text(response.content, tmp_path)
 

@@ -200,6 +200,7 @@ def test_validating_from_the_minutes_page_e_mails_the_partners(
                 "validated_during": session_18.pk,
                 "amendments": "",
                 "reviewed": reviewed(session_17),
+                "confirm": "on",
             },
         )
 

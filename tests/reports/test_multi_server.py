@@ -199,6 +199,7 @@ def test_minutes_validated_on_one_server_download_identically_from_the_other_und
             "validated_during": session_18.pk,
             "amendments": "",
             "reviewed": reviewed(session_17),
+            "confirm": "on",
         },
     )
     partner_on_b = Browser(server_b).log_in(partner.username)

@@ -129,7 +129,13 @@ def test_a_pathological_document_fails_validation_cleanly_within_the_limits(
 
     response = client.post(
         reverse("reports:validate", args=[session_18.pk]),
-        {"outcome": "validated", "reviewed": reviewed(session_18)},
+        {
+            "outcome": "validated",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": reviewed(session_18),
+        },
     )
 
     elapsed = time.monotonic() - started

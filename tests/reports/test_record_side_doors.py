@@ -266,7 +266,13 @@ def test_validation_is_refused_when_the_minutes_changed_since_the_review(
 
     response = client.post(
         f"/reports/{session_18.pk}/validate/",
-        {"outcome": "validated", "reviewed": seen},
+        {
+            "outcome": "validated",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": seen,
+        },
         follow=True,
     )
 
@@ -282,7 +288,16 @@ def test_validation_of_what_was_reviewed_succeeds(login, submitted_18, session_1
     client = login(coordinator)
     seen = client.get(f"/reports/{session_18.pk}/").context["validate_form"]["reviewed"].value()
 
-    client.post(f"/reports/{session_18.pk}/validate/", {"outcome": "validated", "reviewed": seen})
+    client.post(
+        f"/reports/{session_18.pk}/validate/",
+        {
+            "outcome": "validated",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": seen,
+        },
+    )
 
     assert Minutes.objects.get(pk=submitted_18.pk).status == "validated"
 

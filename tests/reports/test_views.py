@@ -241,6 +241,7 @@ def test_coordinator_validates_during_the_next_session(
             "outcome": "validated",
             "amendments": "",
             "reviewed": reviewed(session_17),
+            "confirm": "on",
         },
         follow=True,
     )
@@ -253,7 +254,13 @@ def test_coordinator_validates_during_the_next_session(
 
 def test_the_outcome_defaults_to_validated(login, coordinator, submitted_18):
     login(coordinator).post(
-        f"/reports/{submitted_18.session_id}/validate/", {"reviewed": reviewed(submitted_18)}
+        f"/reports/{submitted_18.session_id}/validate/",
+        {
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": reviewed(submitted_18),
+        },
     )
 
     submitted_18.refresh_from_db()
@@ -266,7 +273,14 @@ def test_validation_subject_to_amendments_without_them_is_a_form_error(
 ):
     response = login(coordinator).post(
         f"/reports/{submitted_18.session_id}/validate/",
-        {"outcome": "amended", "amendments": "", "reviewed": reviewed(submitted_18)},
+        {
+            "outcome": "amended",
+            "amendments": "",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": reviewed(submitted_18),
+        },
     )
 
     assert response.status_code == 400
@@ -280,7 +294,7 @@ def test_validation_subject_to_amendments_without_them_is_a_form_error(
 def test_a_bad_session_choice_is_a_form_error(login, coordinator, submitted_18, session_17):
     response = login(coordinator).post(
         f"/reports/{submitted_18.session_id}/validate/",
-        {"validated_during": session_17.pk, "reviewed": reviewed(submitted_18)},
+        {"validated_during": session_17.pk, "confirm": "on", "reviewed": reviewed(submitted_18)},
     )
 
     assert response.status_code == 400
@@ -302,6 +316,9 @@ def test_a_rendering_failure_shows_a_clear_message_and_keeps_the_input(
         {
             "outcome": "amended",
             "amendments": "Corriger la date.",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
             "reviewed": reviewed(submitted_18),
         },
     )
@@ -396,7 +413,7 @@ def test_download_serves_the_stored_pdf_with_a_clear_name_and_a_strong_etag(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-17e-session-ordinaire-compte-rendu-v1.pdf"'
+        "attachment; filename*=utf-8''CTN-17%C3%A8me-session-ordinaire-compte-rendu-v1.pdf"
     )
     assert response["ETag"] == f'"{version.sha256}"'
     assert hashlib.sha256(response.content).hexdigest() == version.sha256
@@ -462,7 +479,7 @@ def test_attendance_sheet_is_for_editors(login, coordinator, session_18, tmp_pat
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-18-liste-de-presence.pdf"'
+        "attachment; filename*=utf-8''CTN-18%C3%A8me-session-ordinaire-liste-de-presence.pdf"
     )
     assert "Liste de présence" in pdf_text(response.content, tmp_path)
 
@@ -557,7 +574,13 @@ def test_events_are_written_by_the_views(login, secretariat, coordinator, sessio
     login(secretariat).post(f"/reports/{session_18.pk}/submit/")
     login(coordinator).post(
         f"/reports/{session_18.pk}/validate/",
-        {"outcome": "validated", "reviewed": reviewed(session_18)},
+        {
+            "outcome": "validated",
+            "adoption_mode": "written",
+            "adopted_on": "2019-10-15",
+            "confirm": "on",
+            "reviewed": reviewed(session_18),
+        },
     )
 
     assert list(MinutesEvent.objects.values_list("action", "actor__username")) == [

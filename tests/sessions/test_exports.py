@@ -108,7 +108,7 @@ def test_the_recommendations_as_xlsx(login, secretariat, session_18):
 
     sheet, rows = workbook_rows(response)
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-18e-session-ordinaire-recommandations.xlsx"'
+        "attachment; filename*=utf-8''CTN-18%C3%A8me-session-ordinaire-recommandations.xlsx"
     )
     assert sheet.title == "Recommandations"
     assert rows == [
@@ -162,7 +162,7 @@ def test_the_recommendations_as_csv_for_excel_in_french(login, secretariat, sess
     response = login(secretariat).get(reverse("sessions:recommendations_csv", args=[session_18.pk]))
 
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-18e-session-ordinaire-recommandations.csv"'
+        "attachment; filename*=utf-8''CTN-18%C3%A8me-session-ordinaire-recommandations.csv"
     )
     assert csv_rows(response) == [
         RECOMMENDATION_HEADERS,
@@ -223,7 +223,7 @@ def test_the_attendance_list_with_contacts_for_the_secretariat(login, secretaria
 
     _sheet, rows = workbook_rows(response)
     assert response["Content-Disposition"] == (
-        'attachment; filename="CTN-18e-session-ordinaire-presence.xlsx"'
+        "attachment; filename*=utf-8''CTN-18%C3%A8me-session-ordinaire-presence.xlsx"
     )
     assert rows == [
         [

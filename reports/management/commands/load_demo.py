@@ -236,9 +236,26 @@ class Command(BaseCommand):
         s17 = self._session_17(committee, people, orgs)
         s18 = self._session_18(committee, people)
         self._tags_and_follow_up(s17, s18)
+        self._session_19(committee)
         self._users(people, orgs)
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {s17} and {s18} of {committee.acronym}.")
+        )
+
+    def _session_19(self, committee):
+        """The next session, planned in Kayes: the 18th's minutes are adopted during it, and the
+        validation form proposes its first day (17 December 2019) as the date of adoption."""
+        Session.objects.get_or_create(
+            committee=committee,
+            kind=Session.Kind.ORDINARY,
+            number=19,
+            defaults={
+                "start_date": datetime.date(2019, 12, 17),
+                "end_date": datetime.date(2019, 12, 19),
+                "city": "Kayes",
+                "objective": "Faire le point des activités du quatrième trimestre 2019.",
+                "status": Session.Status.PLANNED,
+            },
         )
 
     def _session_18(self, committee, people):
