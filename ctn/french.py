@@ -1,9 +1,10 @@
 """French wording of dates and ordinals as the committee writes them."""
 
 from django.conf import settings
+from django.db import models
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 
 def ordinal(number, feminine=True):
@@ -62,3 +63,56 @@ def capfirst_text(text):
     """The first letter in upper case (a speaker label that starts a paragraph)."""
     text = str(text)
     return text[:1].upper() + text[1:]
+
+
+class Article(models.TextChoices):
+    LE = "le", gettext_lazy("le (masculine)")
+    LA = "la", gettext_lazy("la (feminine)")
+    L_MASCULINE = "l", gettext_lazy("l' (masculine, before a vowel)")
+    L_FEMININE = "lf", gettext_lazy("l' (feminine, before a vowel)")
+
+
+class Presidency(models.TextChoices):
+    COCHAIRS = "cochairs", gettext_lazy("co-chairs (coprésidée par, Les co-présidents)")
+    PRESIDENT = "president", gettext_lazy("one president (présidée par, Le Président)")
+
+
+class Numbering(models.TextChoices):
+    CONTINUOUS = "continuous", gettext_lazy("continuous (18ème session ordinaire)")
+    YEARLY = "yearly", gettext_lazy("per year (1ère session ordinaire de l'année 2024)")
+    NONE = "none", gettext_lazy("none (réunion du 12 mars 2015)")
+
+
+class DocumentTitle(models.TextChoices):
+    MINUTES = "minutes", "Compte rendu"
+    RECORD = "record", "Procès-verbal"
+
+
+class MeetingNoun(models.TextChoices):
+    SESSION = "session", "session"
+    MEETING = "meeting", "réunion"
+
+
+KIND_WORDS = {"ordinary": "ordinaire", "extraordinary": "extraordinaire"}
+
+
+def with_article(name, article, of=False):
+    """French article before a committee's name: "le Comité", "du Comité", "de la
+    Commission", "de l'Assemblée" (the committee's words, not translated)."""
+    if article in (Article.L_MASCULINE, Article.L_FEMININE):
+        return f"{'de ' if of else ''}l’{name}"
+    if article == Article.LA:
+        return f"{'de ' if of else ''}la {name}"
+    return f"{'du' if of else 'le'} {name}"
+
+
+def designation(*, number, kind, noun, numbering, start_date):
+    noun_word = MeetingNoun(noun).label if noun in MeetingNoun.values else noun
+    kind_word = KIND_WORDS.get(kind, kind)
+    if numbering == Numbering.NONE:
+        qualifier = "" if kind == "ordinary" else f" {kind_word}"
+        return f"{noun_word}{qualifier} du {long_date(start_date)}"
+    text = f"{ordinal(number)} {noun_word} {kind_word}"
+    if numbering == Numbering.YEARLY:
+        text += f" de l’année {start_date.year}"
+    return text

@@ -52,6 +52,42 @@ class Committee(models.Model):
     cadence = models.CharField(
         _("cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY
     )
+    # The committee's form: what its documents say and how (the defaults are the CTN's).
+    article = models.CharField(
+        _("article"),
+        max_length=2,
+        choices=french.Article.choices,
+        default=french.Article.LE,
+        help_text=_("For French grammar: le Comité, la Commission, l'Assemblée."),
+    )
+    state = models.CharField(_("state"), max_length=100, default="RÉPUBLIQUE DU MALI", blank=True)
+    motto = models.CharField(
+        _("motto"), max_length=200, default="Un Peuple – Un But – Une Foi", blank=True
+    )
+    presidency = models.CharField(
+        _("presidency"),
+        max_length=20,
+        choices=french.Presidency.choices,
+        default=french.Presidency.COCHAIRS,
+    )
+    numbering = models.CharField(
+        _("numbering of the sessions"),
+        max_length=20,
+        choices=french.Numbering.choices,
+        default=french.Numbering.CONTINUOUS,
+    )
+    document_title = models.CharField(
+        _("title of the document"),
+        max_length=20,
+        choices=french.DocumentTitle.choices,
+        default=french.DocumentTitle.MINUTES,
+    )
+    meeting_noun = models.CharField(
+        _("the meetings are called"),
+        max_length=20,
+        choices=french.MeetingNoun.choices,
+        default=french.MeetingNoun.SESSION,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -71,6 +107,31 @@ class Committee(models.Model):
     @property
     def letterhead_lines(self):
         return [line.strip() for line in self.letterhead.splitlines() if line.strip()]
+
+    @property
+    def named(self):
+        """ "le Comité Technique National", "la Commission …", "l'Assemblée …"."""
+        return french.with_article(self.name, self.article)
+
+    @property
+    def of_named(self):
+        """ "du Comité Technique National", "de la Commission …", "de l'Assemblée …"."""
+        return french.with_article(self.name, self.article, of=True)
+
+    @property
+    def is_feminine(self):
+        return self.article in (french.Article.LA, french.Article.L_FEMININE)
+
+    def designation(self, session):
+        """How the documents name one of its sessions: "18ème session ordinaire", "1ère
+        session ordinaire de l'année 2024", "réunion du 12 mars 2015"."""
+        return french.designation(
+            number=session.number,
+            kind=session.kind,
+            noun=self.meeting_noun,
+            numbering=self.numbering,
+            start_date=session.start_date,
+        )
 
     @property
     def letterhead_chain(self):
