@@ -62,6 +62,16 @@ def read_stamps():
     return {model._meta.label_lower: value or 0 for model, value in zip(models, row, strict=True)}
 
 
+def pages_are_kept():
+    """False when the "pages" cache keeps nothing (DummyCache: caches off): then a page needs
+    no key, and no stamp is read for one."""
+    from django.conf import settings
+
+    config = settings.CACHES.get("pages", {})
+    backend = config.get("OPTIONS", {}).get("WRAPPED_BACKEND") or config.get("BACKEND", "")
+    return not backend.endswith("DummyCache")
+
+
 def latest_change(*models):
     """A short string that changes whenever a row of one of `models` (audited) is written."""
     cache_ = _stamp_cache()

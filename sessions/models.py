@@ -31,7 +31,7 @@ from ctn.freeze import (  # noqa: F401 - SessionFrozen is part of this module's 
     refuse_rapporteurs_change_on_frozen_session,
 )
 from ctn.history import HistoryQuerySet
-from participants.models import Attendance
+from participants.models import Attendance, Person
 
 
 class Committee(models.Model):
@@ -291,7 +291,7 @@ class SessionQuerySet(SessionGuardedQuerySet):
     def with_sections(self):
         """Everything the session page and the minutes print, in a fixed number of queries."""
         return self.select_related("committee").prefetch_related(
-            "rapporteurs__organization",
+            models.Prefetch("rapporteurs", Person.objects.select_related("organization")),
             models.Prefetch("cochairs", CoChair.objects.select_related("person__organization")),
             models.Prefetch(
                 "agenda_items", AgendaItem.objects.select_related("presenter__organization")

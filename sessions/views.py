@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ctn.changes import latest_change, render_cached
+from ctn.changes import latest_change, pages_are_kept, render_cached
 from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, is_coordinator
 from participants.forms import QuickPersonForm
@@ -117,8 +117,8 @@ SECTIONS = {
 
 def session_detail(request, pk):
     """The page of a session. That of a validated session is the same for everyone of a role
-    until its minutes get a new version or what it shows from outside the session changes:
-    rendered once per such state and kept in the "pages" cache (see _sections_html)."""
+    until its minutes get a new version or what it shows from outside the session changes
+    (the change stamps): rendered once per such state and kept in the "pages" cache."""
     user = request.user
     session = get_session_for_user(user, pk)
     refusal = session.edit_refusal
@@ -130,14 +130,13 @@ def session_detail(request, pk):
         "sections": SECTIONS,
     }
     key = html = None
-    if session.is_frozen:
+    if session.is_frozen and pages_are_kept():
         role = "coordinator" if is_coordinator(user) else "editor" if can_edit(user) else "partner"
         stamp = latest_change(Recommendation, Person, Organization, Tag, Annex)
         language = translation.get_language()
         key = f"session-page:{session.pk}:v{session.minutes.version}:{language}:{role}:{stamp}"
         html = caches["pages"].get(key)
     if html is None:
-        prefetch_related_objects([session], "rapporteurs__organization")
         html = render_to_string(
             "sessions/_session_page.html",
             {**context, "sections_html": _sections_html(request, session, editable)},
@@ -149,22 +148,7 @@ def session_detail(request, pk):
 
 
 def _sections_html(request, session, editable):
-    """The recorded sections of the session page, from the co-chairs to the attendance list.
-
-    A validated session no longer changes: its sections are rendered once per version of its
-    minutes and kept in the "pages" cache, keyed also by the latest change of what they show
-    that lives outside the frozen session (people's and organizations' names, tags, the
-    follow-up status of its recommendations). A session still being recorded is rendered on
-    each request.
-    """
-    key = None
-    if session.is_frozen:
-        stamp = latest_change(Recommendation, Person, Organization, Tag)
-        language = translation.get_language()
-        key = f"session-sections:{session.pk}:v{session.minutes.version}:{language}:{stamp}"
-        html = caches["pages"].get(key)
-        if html is not None:
-            return html
+    """The recorded sections of the session page, from the co-chairs to the attendance list."""
     # The sections are read onto the session the header already fetched (with its committee
     # and rapporteurs): no second read of the session row.
     prefetch_related_objects(
@@ -181,7 +165,7 @@ def _sections_html(request, session, editable):
             ),
         ),
     )
-    html = render_to_string(
+    return render_to_string(
         "sessions/_session_sections.html",
         {
             "session": session,
@@ -195,9 +179,6 @@ def _sections_html(request, session, editable):
         },
         request,
     )
-    if key is not None:
-        caches["pages"].set(key, html)
-    return html
 
 
 def _proceedings_context(proceedings):

@@ -244,7 +244,7 @@ def rows(database, sql, *params):
 
 
 def session_version(database, pk):
-    return rows(database, "SELECT version FROM ctn_sessions_session WHERE id = ?", pk)[0][0]
+    return rows(database, "SELECT edit_count FROM ctn_sessions_session WHERE id = ?", pk)[0][0]
 
 
 def test_twenty_writers_and_two_validations_on_two_workers_never_meet_a_locked_database(
