@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override, pgettext, pgettext_lazy
+from django.utils.translation import override, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from ctn import french
 from ctn.freeze import SessionFrozen
 from ctn.history import HistoryQuerySet
 from ctn.roles import Role, can_edit, has_role
@@ -342,7 +343,7 @@ class MinutesVersion(models.Model):
             return "-".join(
                 [
                     session_file_stem(session),
-                    slugify(pgettext("file name", "minutes")),
+                    slugify(french.DocumentTitle(session.committee.document_title).label),
                     f"v{self.number}",
                 ]
             )

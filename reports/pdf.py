@@ -251,7 +251,22 @@ def _minutes_context(minutes, *, record, version):
         "cochairs": list(session.cochairs.all()),
         "signed_on": french.long_date(session.end_date),
         "verify_url": settings.SITE_URL + reverse("reports:verify"),
+        **_committee_wording(session.committee, session, version),
         "annexes": [annex for annex in session.annexes.all() if annex.withdrawn_at is None],
+    }
+
+
+def _committee_wording(committee, session, version):
+    """The words that follow the committee's settings: title, designation, presidency."""
+    designation = committee.designation(session)
+    document = french.DocumentTitle(committee.document_title).label
+    during = version.validated_during if version is not None else None
+    return {
+        "pdf_title": f"{document} de la {designation} {committee.of_named}",
+        "designation": designation,
+        "meeting_noun": french.MeetingNoun(committee.meeting_noun).label,
+        "single_president": committee.presidency == french.Presidency.PRESIDENT,
+        "adopted_during": committee.designation(during) if during is not None else "",
     }
 
 
@@ -343,6 +358,8 @@ def minutes_fingerprint(minutes):
     committee = minutes.session.committee
     parts = [*map(str, stamps), committee.name, committee.acronym, committee.programme]
     parts.append(committee.letterhead)
+    parts += [committee.article, committee.state, committee.motto, committee.presidency]
+    parts += [committee.numbering, committee.document_title, committee.meeting_noun]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import override, pgettext, pgettext_lazy
+from django.utils.translation import override, pgettext_lazy
 
 from ctn import french
 
@@ -43,15 +43,17 @@ def is_formula_like(value):
 def session_file_stem(session):
     """ "CTN-18ème-session-ordinaire": the one naming scheme of every file of a session, with
     the ordinal as the committee writes it (french.ordinal, as in the documents' text)."""
+    committee = session.committee
     with override("fr"):
-        return "-".join(
-            [
-                session.committee.acronym,
-                french.ordinal(session.number),
-                slugify(pgettext("file name", "session")),
-                slugify(session.get_kind_display()),
-            ]
-        )
+        kind = slugify(session.get_kind_display())
+        noun = slugify(french.MeetingNoun(committee.meeting_noun).label)
+        if committee.numbering == french.Numbering.NONE:
+            # "BUR-reunion-2015-03-12": an unnumbered meeting is named by its date.
+            return "-".join([committee.acronym, noun, session.start_date.isoformat()])
+        parts = [committee.acronym, french.ordinal(session.number), noun, kind]
+        if committee.numbering == french.Numbering.YEARLY:
+            parts.append(str(session.start_date.year))
+        return "-".join(parts)
 
 
 def _file_word(word):
