@@ -278,7 +278,9 @@ def test_twenty_writers_and_two_validations_on_two_workers_never_meet_a_locked_d
         time.sleep(0.5)  # amid the writers' first saves
         _status, html = browser.request(f"/reports/{reviewed_pk}/")
         fields = Forms(html).having(action=f"/reports/{reviewed_pk}/validate/")
-        fields = [*fields, ("confirm", "on")]
+        # No later session of the committee: adopted by written procedure, on a date entered.
+        fields = [(name, value) for name, value in fields if name != "adopted_on"]
+        fields = [*fields, ("adopted_on", "2019-07-15"), ("confirm", "on")]
         status, _html = browser.request(f"/reports/{reviewed_pk}/validate/", fields)
         validations.append(status)
 
