@@ -73,7 +73,11 @@ def pages_are_kept():
 
 
 def latest_change(*models):
-    """A short string that changes whenever a row of one of `models` (audited) is written."""
+    """A short string that changes whenever a row of one of `models` (audited) is written.
+
+    It only keys what the "pages" cache keeps: with that cache off, nothing is read."""
+    if not pages_are_kept():
+        return "-"
     cache_ = _stamp_cache()
     stamps = cache_.get(STAMPS_KEY)
     labels = [model._meta.label_lower for model in models]

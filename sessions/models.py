@@ -799,6 +799,8 @@ class Recommendation(FreezeGuardedModel, models.Model):
         ordering = ["order", "pk"]
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
+        # The dashboard's overdue list and the recommendations' filters read by due date.
+        indexes = [models.Index(fields=["due_date"], name="recommendation_due_date")]
         triggers = freeze_triggers(
             exempt_columns=["status", "current_follow_up_id", "published_follow_up_id"]
         )
