@@ -49,7 +49,8 @@ QUERY_BUDGET = 15
 HTML_BUDGET = 30 * KB
 FIRST_VISIT_BUDGET = 120 * KB
 MEMORY_GROWTH_BUDGET = 0.10
-PDF_OVERHEAD_BUDGET = 0.20
+PDF_OVERHEAD_BUDGET = 0.10
+PDF_DOWNLOAD_BUDGET = 0.5
 
 ROLES = ("secretariat", "coordinator", "partner")
 SEARCH_COMMON = "/search/?q=ANAM"
@@ -95,17 +96,17 @@ def pages(built):
     """The pages under budget: (key, label, path, role measured under load, throughput ratio)."""
     largest = built["largest_session_pk"]
     return [
-        ("dashboard", "Dashboard `/`", "/", "coordinator", 1 / 3),
-        ("session_list", "Session list `/sessions/`", "/sessions/", "coordinator", 1 / 3),
+        ("dashboard", "Dashboard `/`", "/", "coordinator", 1 / 2),
+        ("session_list", "Session list `/sessions/`", "/sessions/", "coordinator", 1 / 2),
         (
             "session_page",
             "Full page of the largest session",
             f"/sessions/{largest}/",
             "coordinator",
-            1 / 10,
+            1 / 5,
         ),
-        ("portal", "Partners' portal `/reports/`", "/reports/", "partner", 1 / 3),
-        ("search", "Search `/search/?q=`", "/search/?q=recommandation", "coordinator", 1 / 3),
+        ("portal", "Partners' portal `/reports/`", "/reports/", "partner", 1 / 2),
+        ("search", "Search `/search/?q=`", "/search/?q=recommandation", "coordinator", 1 / 2),
     ]
 
 
@@ -367,14 +368,16 @@ def time_pdf(built, repeat):
         pdf = render()
     alone = spy.replay
 
-    # Alternate the two, so that a change in the machine's load touches both alike.
+    # Interleaved pairs, so that a change in the machine's load touches both alike; the ratio is
+    # the median of the pairs' ratios, stable from run to run where a ratio of bests was not.
     project_times, weasyprint_times = [], []
     for _ in range(repeat):
         for function, times in ((render, project_times), (alone, weasyprint_times)):
             started = time.perf_counter()
             function()
             times.append(time.perf_counter() - started)
-    project, alone = min(project_times), min(weasyprint_times)
+    pair_ratio = _median([p / a for p, a in zip(project_times, weasyprint_times, strict=True)])
+    project, alone = _median(project_times), _median(weasyprint_times)
     return {
         "pdf": pdf,
         "size": len(pdf),
@@ -383,8 +386,8 @@ def time_pdf(built, repeat):
         "forked": not spy.calls and bool(spy.handed),
         "project_s": project,
         "weasyprint_s": alone,
-        "overhead": project / alone - 1 if alone else None,
-        "ratio": project / alone if alone else None,
+        "overhead": pair_ratio - 1,
+        "ratio": pair_ratio,
         "repeat": repeat,
     }
 
@@ -853,12 +856,14 @@ def build_budgets(results):
 
     pdf = results["pdf_download"]
     download = loads.get("pdf_download")
-    name = "Validated PDF download: throughput ≥ 0.25 × static file of the same size"
+    name = (
+        f"Validated PDF download: throughput ≥ {PDF_DOWNLOAD_BUDGET} × static file of the same size"
+    )
     if download and download.get("reference") == "static_same_size":
         value = download.get("ratio")
         add(
             name,
-            download["errors"] == 0 and value is not None and value >= 0.25,
+            download["errors"] == 0 and value is not None and value >= PDF_DOWNLOAD_BUDGET,
             f"{fmt_ratio(value)} × static",
         )
     else:
@@ -890,7 +895,8 @@ def build_budgets(results):
     render = results.get("pdf_render")
     if render:
         add(
-            "PDF rendering: project overhead over WeasyPrint alone ≤ 20%",
+            f"PDF rendering: project overhead over WeasyPrint alone ≤ {PDF_OVERHEAD_BUDGET:.0%} "
+            "(median of interleaved pairs)",
             render["overhead"] is not None and render["overhead"] <= PDF_OVERHEAD_BUDGET,
             f"{render['overhead'] * 100:+.1f}% (ratio {render['ratio']:.2f}; "
             f"{render['write_pdf_calls']} write_pdf call(s) per render)",
@@ -971,7 +977,12 @@ def markdown(results):
     rows = [("baseline", 'Baseline `/healthz/` ("ok", no database)', "–", None)]
     rows += [(key, label, role, minimum) for key, label, _p, role, minimum in results["pages"]]
     rows += [
-        ("pdf_download", "Validated PDF download (ratios to the static file)", "partner", 0.25),
+        (
+            "pdf_download",
+            "Validated PDF download (ratios to the static file)",
+            "partner",
+            PDF_DOWNLOAD_BUDGET,
+        ),
         (
             "pdf_304",
             "Validated PDF, If-None-Match → 304 (ratios to the static file)",
@@ -1018,8 +1029,8 @@ def markdown(results):
         lines.append(
             f"PDF of record of the largest session ({fmt_kb(render['size'])}): the project's "
             f"`render_minutes_pdf` takes {render['ratio']:.2f} × the time of WeasyPrint alone on "
-            f"the same HTML (best of {render['repeat']}: {render['project_s']:.2f} s vs "
-            f"{render['weasyprint_s']:.2f} s)."
+            f"the same HTML (median ratio of {render['repeat']} interleaved pairs; medians "
+            f"{render['project_s']:.2f} s vs {render['weasyprint_s']:.2f} s)."
         )
     if results["weight"]:
         lines.append("")
@@ -1107,7 +1118,7 @@ def parse_args():
     parser.add_argument(
         "--memory-seconds", type=int, default=150, help="time limit of the warm-up and of the run"
     )
-    parser.add_argument("--pdf-repeat", type=int, default=3)
+    parser.add_argument("--pdf-repeat", type=int, default=7, help="interleaved pairs")
     parser.add_argument("--skip-query-test", action="store_true")
     parser.add_argument(
         "--build-only", action="store_true", help="build the history and stop (for profiling)"
@@ -1200,7 +1211,7 @@ def main():
         pdf_bytes = bytes(
             MinutesVersion.objects.get(minutes__session_id=built["largest_session_pk"]).pdf
         )
-        log(f"time the PDF (best of {args.pdf_repeat}) against WeasyPrint alone")
+        log(f"time the PDF ({args.pdf_repeat} interleaved pairs) against WeasyPrint alone")
         render = time_pdf(built, args.pdf_repeat)
         render.pop("pdf")
         results["pdf_render"] = render
