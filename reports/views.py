@@ -30,7 +30,7 @@ from ctn.changes import latest_change, render_cached
 from ctn.pages import whole_page_cache
 from ctn.roles import can_edit, has_role, is_coordinator
 from ctn.uploads import limit_upload, upload_refusal
-from reports import audit, dashboard, history, pdf_store, services
+from reports import audit, completeness, dashboard, history, pdf_store, services
 from reports.forms import ReasonForm, ValidateForm, VerifyForm
 from reports.models import Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
@@ -160,6 +160,8 @@ def _detail_context(request, minutes, **forms):
             context["annexes"] = list(context["versions"][0].annexes.all())
         if editor:
             context["events"] = minutes.events.select_related("actor", "during__committee")
+    if editor and allowed & {"submit", "validate"}:
+        context["gaps"] = completeness.missing_parts(minutes.session)
     if editor:
         context["reviews"] = MinutesEvent.objects.filter(
             during_id=minutes.session_id,
