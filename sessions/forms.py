@@ -746,3 +746,28 @@ class RecommendationFilterForm(ListFilterForm):
                 due_date__lt=today, current_status_value__in=Recommendation.OPEN_STATUSES
             )
         return recommendations
+
+
+class CommitteeForm(forms.ModelForm):
+    """The coordinator's settings of a committee: its name and the form of its documents."""
+
+    class Meta:
+        model = Committee
+        fields = [
+            "name",
+            "acronym",
+            "article",
+            "programme",
+            "state",
+            "motto",
+            "letterhead",
+            "presidency",
+            "numbering",
+            "document_title",
+            "meeting_noun",
+            "cadence",
+        ]
+        widgets = {"letterhead": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_acronym(self):
+        return " ".join(self.cleaned_data["acronym"].split())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import annex_views, export_views, tag_views, views
+from sessions import annex_views, committee_views, export_views, tag_views, views
 
 app_name = "sessions"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.session_edit, name="edit"),
     path("<int:pk>/followups/", views.followup_edit, name="followups"),
     path("recommendations/", views.recommendation_list, name="recommendation_list"),
+    path("committees/", committee_views.committee_list, name="committee_list"),
+    path("committees/new/", committee_views.committee_create, name="committee_create"),
+    path("committees/<int:pk>/", committee_views.committee_edit, name="committee_edit"),
     path("tags/", tag_views.tag_list, name="tag_list"),
     path("tags/new/", tag_views.tag_create, name="tag_create"),
     path("tags/<int:pk>/edit/", tag_views.tag_edit, name="tag_edit"),

@@ -181,6 +181,22 @@ CASES += [
         post=(LOGIN, 200, 200, 200, 200),
     ),
     case("search", get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200)),
+    # Committees' settings: the coordinator's only; an empty POST is a form error.
+    case(
+        "sessions:committee_list", get=(LOGIN, 403, 403, 200, 403), post=(LOGIN, 405, 405, 405, 405)
+    ),
+    case(
+        "sessions:committee_create",
+        get=(LOGIN, 403, 403, 200, 403),
+        post=(LOGIN, 403, 403, 400, 403),
+    ),
+    case(
+        "sessions:committee_edit",
+        objects="committee",
+        pk="committee",
+        get=(LOGIN, 403, 403, 200, 403),
+        post=(LOGIN, 403, 403, 400, 403),
+    ),
     # Tags are managed by the secretariat and the coordinator.
     case("sessions:tag_list", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 200, 200, 403)),
     case("sessions:tag_create", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 400, 400, 403)),
@@ -521,7 +537,13 @@ def build_world():
     organization = OrganizationFactory(acronym="PAM", is_partner=True)
     person = PersonFactory(organization=organization)
     tag, _created = Tag.objects.get_or_create(kind=Tag.Kind.FINANCING, name="Matrice d’accès")
-    world = {"organization": organization, "person": person, "tag": tag, **users}
+    world = {
+        "organization": organization,
+        "person": person,
+        "tag": tag,
+        "committee": committee,
+        **users,
+    }
     # The draft session first: the admin's pages open the first row of each model, which the
     # draft session's minutes leave editable.
     for key, number, start in [

@@ -31,7 +31,7 @@ class Page:
     """A page: its URL name and which object of the history fills its arguments."""
 
     name: str
-    # "validated", "submitted", "draft", "organization", "person", "tag" or "" for none
+    # "validated", "submitted", "draft", "organization", "person", "tag", "committee" or ""
     target: str = ""
     query: str = ""
     warm: bool = True  # False for what renders a PDF on each request: nothing there to warm
@@ -57,6 +57,9 @@ PAGES = [
     Page("sessions:attendance", "draft"),
     Page("sessions:followups", "draft"),
     Page("sessions:recommendation_list", query="?status=open"),
+    Page("sessions:committee_list"),
+    Page("sessions:committee_create"),
+    Page("sessions:committee_edit", "committee"),
     Page("sessions:tag_list"),
     Page("sessions:tag_create"),
     Page("sessions:tag_edit", "tag"),
@@ -137,6 +140,7 @@ def _targets(committee):
         "organization": organization.pk,
         "person": person.pk,
         "tag": tag.pk,
+        "committee": committee.pk,
     }
 
 

@@ -1,0 +1,75 @@
+"""The committees' settings (the coordinator's): name and the form of their documents, with a
+preview of the first page's letterhead and title. Others get a 403, as for the history page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ctn import french
+from ctn.roles import is_coordinator
+from sessions import forms
+from sessions.models import Committee, Session
+
+
+def _require_coordinator(user):
+    if not is_coordinator(user):
+        raise PermissionDenied
+
+
+@require_GET
+def committee_list(request):
+    _require_coordinator(request.user)
+    return render(request, "sessions/committee_list.html", {"committees": Committee.objects.all()})
+
+
+def committee_create(request):
+    _require_coordinator(request.user)
+    return _edit(request, Committee())
+
+
+def committee_edit(request, pk):
+    _require_coordinator(request.user)
+    return _edit(request, get_object_or_404(Committee, pk=pk))
+
+
+def _preview(committee):
+    """The first page's letterhead and title as the PDF prints them, for an example session."""
+    example = Session(
+        committee=committee, number=1, kind=Session.Kind.ORDINARY, start_date=timezone.localdate()
+    )
+    designation = committee.designation(example)
+    document = french.DocumentTitle(committee.document_title).label
+    return {
+        "committee": committee,
+        "title": f"{document} de la {designation} {committee.of_named}",
+        "chaired": committee.presidency == french.Presidency.PRESIDENT,
+    }
+
+
+def _edit(request, committee):
+    adding = committee._state.adding
+    form = forms.CommitteeForm(
+        request.POST if request.method == "POST" else None, instance=committee
+    )
+    if request.method == "POST" and form.is_valid():
+        committee = form.save()
+        message = (
+            _("The committee %(committee)s has been created.")
+            if adding
+            else _("The committee %(committee)s has been saved.")
+        )
+        messages.success(request, message % {"committee": committee})
+        return redirect("sessions:committee_edit", pk=committee.pk)
+    return render(
+        request,
+        "sessions/committee_form.html",
+        {
+            "form": form,
+            "committee": None if adding else committee,
+            "preview": None if adding else _preview(committee),
+        },
+        status=400 if form.is_bound else 200,
+    )
