@@ -378,6 +378,31 @@ FORM_SCREENS = {
             upload="file",
         )
     ],
+    "CommitteeForm": [
+        Screen(
+            "sessions:committee_create",
+            ("form",),
+            role="coordinator",
+            base={
+                "name": "Comité de Pilotage",
+                "acronym": "COPIL",
+                "article": "le",
+                "presidency": "president",
+                "numbering": "yearly",
+                "document_title": "record",
+                "meeting_noun": "session",
+                "cadence": "quarterly",
+            },
+            examples=30,
+        ),
+        Screen(
+            "sessions:committee_edit",
+            ("form",),
+            role="coordinator",
+            kwargs={"pk": "committee"},
+            examples=30,
+        ),
+    ],
     "TagForm": [
         Screen("sessions:tag_create", ("form",), base={"kind": "component", "name": "FA1"}),
         Screen("sessions:tag_edit", ("form",), kwargs={"pk": "tag"}),
