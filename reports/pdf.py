@@ -363,6 +363,10 @@ def minutes_fingerprint(minutes):
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+# Where the validation mention goes in the document of record (templates/reports/pdf/).
+MENTION_MARKER = "<!--ctn:validation-mention-->"
+
+
 def render_minutes_pdf(minutes, *, record=False, version=None):
     """The compte rendu of `minutes.session` as PDF bytes.
 
@@ -378,11 +382,13 @@ def render_minutes_pdf(minutes, *, record=False, version=None):
         raise ValueError("A PDF of record needs the version it records.")
     with translation.override("fr"):
         context = _minutes_context(minutes, record=record, version=version)
-        if record:
-            content = render_to_string("reports/pdf/minutes.html", context)
-            version.content_sha256 = hashlib.sha256(content.encode()).hexdigest()
-            context["show_mention"] = True
         html = render_to_string("reports/pdf/minutes.html", context)
+        if record:
+            # The document is rendered once; the mention, which prints the content's
+            # fingerprint, takes the place of its marker afterwards.
+            version.content_sha256 = hashlib.sha256(html.encode()).hexdigest()
+            mention = render_to_string("reports/pdf/_mention.html", context)
+            html = html.replace(MENTION_MARKER, mention, 1)
         return _write_pdf(html, archival=record)
 
 
