@@ -73,6 +73,11 @@ def test_minutes_go_from_the_secretariat_to_the_coordinator_to_a_partner(
     page.goto(f"/reports/{session_17.pk}/")
     page.get_by_label("Validé lors de la session").select_option(label="18ème session ordinaire")
     expect(page.get_by_label("Décision du comité")).to_have_value("validated")
+    # Freezing asks for a confirmation that names what will be frozen.
+    page.get_by_label(
+        "Je confirme la validation du compte rendu de la 17ème session ordinaire : "
+        "la session sera figée."
+    ).check()
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_role("status")).to_contain_text(
         "Le compte rendu est validé : la version 1 fait désormais foi."
