@@ -1,4 +1,6 @@
 import re
+from contextlib import contextmanager
+from urllib.parse import quote
 
 from django.core.signals import request_finished
 from django.db import close_old_connections
@@ -33,3 +35,41 @@ def reviewed(session_or_minutes):
     if not isinstance(minutes, Minutes):
         minutes = Minutes.objects.get(session=session_or_minutes)
     return minutes_fingerprint(minutes)
+
+
+@contextmanager
+def empty_database(tmp_path, suffix):
+    """The DATABASE_URL of a new empty database of the same kind as the test database: a file
+    under `tmp_path` on SQLite, `<test database>_<suffix>` on PostgreSQL (dropped afterwards)."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    name = f"{params['NAME']}_{suffix}"[:63]
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    credentials = quote(params["USER"] or "", safe="")
+    if params["PASSWORD"]:
+        credentials += ":" + quote(params["PASSWORD"], safe="")
+    try:
+        yield f"postgres://{credentials}@{params['HOST']}:{params['PORT'] or 5432}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.close()

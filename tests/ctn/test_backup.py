@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tarfile
 import uuid
-from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -36,6 +35,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
+from tests.utils import empty_database as new_empty_database
 
 # Committed data is needed: pg_dump and the restoring process are other processes.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,35 +101,8 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def empty_database(tmp_path):
-    """The DATABASE_URL of a new empty database of the same kind as the test database."""
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    import psycopg2
-    from psycopg2 import sql
-
-    name = f"{params['NAME']}_restored"[:63]
-    admin = psycopg2.connect(
-        dbname="postgres",
-        user=params["USER"] or None,
-        password=params["PASSWORD"] or None,
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    credentials = quote(params["USER"] or "", safe="")
-    if params["PASSWORD"]:
-        credentials += ":" + quote(params["PASSWORD"], safe="")
-    yield f"postgres://{credentials}@{params['HOST']}:{params['PORT'] or 5432}/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-    admin.close()
+    with new_empty_database(tmp_path, "restored") as url:
+        yield url
 
 
 def manage(*args, database_url, media_root, code=None):
