@@ -3,6 +3,7 @@ preview of the first page's letterhead and title. Others get a 403, as for the h
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,7 +56,21 @@ def _edit(request, committee):
         request.POST if request.method == "POST" else None, instance=committee
     )
     if request.method == "POST" and form.is_valid():
-        committee = form.save()
+        try:
+            with transaction.atomic():
+                committee = form.save()
+                if not adding and "numbering" in form.changed_data:
+                    committee.renumber_sessions()
+        except IntegrityError:
+            form.add_error(
+                "numbering",
+                _(
+                    "Two sessions of this committee would then have the same number: correct "
+                    "their numbers first."
+                ),
+            )
+            committee.refresh_from_db()
+            return _render(request, form, committee, adding)
         message = (
             _("The committee %(committee)s has been created.")
             if adding
@@ -63,6 +78,10 @@ def _edit(request, committee):
         )
         messages.success(request, message % {"committee": committee})
         return redirect("sessions:committee_edit", pk=committee.pk)
+    return _render(request, form, committee, adding)
+
+
+def _render(request, form, committee, adding):
     return render(
         request,
         "sessions/committee_form.html",

@@ -143,6 +143,35 @@ class SessionForm(SessionDatesMixin, forms.ModelForm):
             committees = list(Committee.objects.all()[:2])
             if len(committees) == 1:
                 self.initial["committee"] = committees[0].pk
+        number = self.fields["number"]
+        number.required = False
+        number.help_text = _(
+            "Its ordinal (18 for the 18th session), counted in the year for a committee that "
+            "numbers per year. Left empty for a committee whose meetings are not numbered."
+        )
+        if not self.instance._state.adding and not self.instance.committee.numbering_counts:
+            self.initial["number"] = None  # kept internally, never printed nor asked
+
+    def clean(self):
+        cleaned_data = super().clean()
+        committee, kind = cleaned_data.get("committee"), cleaned_data.get("kind")
+        if committee is None or not kind:
+            return cleaned_data
+        if not committee.numbering_counts:
+            # Unnumbered meetings keep their order number, or get the next one.
+            instance = self.instance
+            same = instance.committee_id == committee.pk and instance.kind == kind
+            number = instance.number if same and instance.number else None
+            cleaned_data["number"] = number or committee.next_number(kind)
+        elif cleaned_data.get("number") is None and "number" not in self.errors:
+            self.add_error(
+                "number",
+                forms.ValidationError(
+                    _("Give the number of the session: this committee numbers its sessions."),
+                    code="required",
+                ),
+            )
+        return cleaned_data
 
 
 class SectionForm(forms.ModelForm):
@@ -771,3 +800,20 @@ class CommitteeForm(forms.ModelForm):
 
     def clean_acronym(self):
         return " ".join(self.cleaned_data["acronym"].split())
+
+    def clean_numbering(self):
+        numbering = self.cleaned_data["numbering"]
+        committee = self.instance
+        if (
+            not committee._state.adding
+            and numbering != self.initial.get("numbering")
+            and committee.has_validated_minutes()
+        ):
+            raise forms.ValidationError(
+                _(
+                    "The numbering can no longer change: validated minutes of this committee "
+                    "name its sessions as it numbers them now."
+                ),
+                code="numbering_recorded",
+            )
+        return numbering

@@ -134,6 +134,37 @@ class Committee(models.Model):
         )
 
     @property
+    def numbering_counts(self):
+        """False for a committee whose meetings are not numbered (named by their date)."""
+        return self.numbering != french.Numbering.NONE
+
+    def numbering_year_of(self, start_date):
+        """The year a session starting on `start_date` is numbered in: its own for a committee
+        numbering per year, 0 (the committee's life) otherwise."""
+        return start_date.year if self.numbering == french.Numbering.YEARLY else 0
+
+    def next_number(self, kind):
+        """The next free number of a `kind` of session: an unnumbered committee's meetings
+        keep one internally, never printed, for their order and uniqueness."""
+        highest = self.sessions.filter(kind=kind).aggregate(highest=models.Max("number"))
+        return (highest["highest"] or 0) + 1
+
+    def has_validated_minutes(self):
+        """True when a session of the committee has a validated version of its minutes: a
+        document of record names the session as the numbering did then."""
+        return self.sessions.filter(minutes__versions__validated_at__isnull=False).exists()
+
+    def renumber_sessions(self):
+        """After a change of numbering: the year each session's number counts in follows.
+        Raises IntegrityError when two sessions would then share a number."""
+        sessions = Session._base_manager.filter(committee=self)
+        if self.numbering == french.Numbering.YEARLY:
+            return sessions.update(numbering_year=ExtractYear("start_date"))
+        return sessions.update(numbering_year=0)
+
+    renumber_sessions.alters_data = True
+
+    @property
     def letterhead_chain(self):
         """The authority's lines then the programme, unless a line already names it."""
         lines = self.letterhead_lines
@@ -361,9 +392,17 @@ class Session(FreezeGuardedModel, models.Model):
     # Optimistic lock of the session and of its sections: every save through the screens
     # checks and bumps it in one UPDATE (sessions/locking.py), so a concurrent edit is refused.
     edit_count = models.PositiveIntegerField(_("edit count"), default=1, editable=False)
+    # The year its number counts in: that of its start for a committee that numbers per year,
+    # 0 otherwise (numbered once for the committee's life). Derived, kept by save() and by the
+    # committee's numbering (Committee.renumber_sessions): the database holds the uniqueness.
+    numbering_year = models.PositiveSmallIntegerField(
+        _("year of the numbering"), default=0, editable=False
+    )
 
     objects = SessionQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["edit_count"], m2m_fields=[rapporteurs])
+    history = HistoricalRecords(
+        excluded_fields=["edit_count", "numbering_year"], m2m_fields=[rapporteurs]
+    )
 
     class Meta:
         ordering = ["-start_date", "-number"]
@@ -371,8 +410,8 @@ class Session(FreezeGuardedModel, models.Model):
         verbose_name_plural = _("sessions")
         constraints = [
             models.UniqueConstraint(
-                fields=["committee", "kind", "number"],
-                name="session_number_unique_per_committee_and_kind",
+                fields=["committee", "kind", "number", "numbering_year"],
+                name="session_number_unique_per_committee_kind_and_year",
                 violation_error_message=_(
                     "This committee already has a session of this kind with this number."
                 ),
@@ -397,8 +436,46 @@ class Session(FreezeGuardedModel, models.Model):
             "kind": self.get_kind_display(),
         }
 
+    def save(self, *args, **kwargs):
+        # The derived year of the numbering follows the start date (and the committee).
+        self.numbering_year = self.committee.numbering_year_of(self.start_date)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "start_date" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "numbering_year"}
+        return super().save(*args, **kwargs)
+
+    save.alters_data = True
+
     def get_absolute_url(self):
         return reverse("sessions:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        clash = self.number_clash()
+        if clash:
+            raise ValidationError({"number": clash}, code="number_clash")
+
+    def number_clash(self):
+        """The French refusal of this session's number when another session of its committee
+        already has it (for life, or in the year for a committee numbering per year), else
+        None. The unique constraint has the last word."""
+        if not (self.committee_id and self.number and self.kind and self.start_date):
+            return None
+        clash = (
+            Session._base_manager.filter(
+                committee_id=self.committee_id,
+                kind=self.kind,
+                number=self.number,
+                numbering_year=self.committee.numbering_year_of(self.start_date),
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        )
+        if not clash:
+            return None
+        return _("The committee already has a %(session)s.") % {
+            "session": self.committee.designation(self)
+        }
 
     def proceedings(self):
         """The one shape of the session's proceedings, for its page and its minutes' PDF: its

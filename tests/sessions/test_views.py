@@ -364,7 +364,7 @@ def test_new_session_with_a_number_already_used_is_refused_in_french(login, secr
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Ce comité a déjà une session de ce type avec ce numéro." in content
+    assert "Le comité a déjà une 19ème session ordinaire." in content
     assert 'value="salle de conférence de l&#x27;UTGFS"' in content
     assert Session.objects.count() == 1
 
