@@ -29,6 +29,7 @@ from sessions.models import (
 )
 
 END_BEFORE_START = _("The end date cannot be before the start date.")
+STATUS_BY_DATES = _("According to the dates: held if they are past, planned otherwise")
 # The longest session the committee holds, with margin: a few days, sometimes a week or two.
 MAX_SESSION_DAYS = 31
 
@@ -151,9 +152,35 @@ class SessionForm(SessionDatesMixin, forms.ModelForm):
         )
         if not self.instance._state.adding and not self.instance.committee.numbering_counts:
             self.initial["number"] = None  # kept internally, never printed nor asked
+        self._offer_status_by_dates()
+
+    def _offer_status_by_dates(self):
+        """A session whose dates are past is held: a new session's status follows its dates
+        unless chosen, and a planned session whose dates are past is offered as held."""
+        status = self.fields["status"]
+        status.help_text = _(
+            "A session whose dates are past has been held: it then appears under « Minutes » "
+            "and its minutes can be written and submitted."
+        )
+        if self.instance._state.adding:
+            status.required = False
+            status.choices = [("", STATUS_BY_DATES), *Session.Status.choices]
+            self.initial["status"] = ""  # not the model's default: the dates decide
+        elif (
+            self.instance.status == Session.Status.PLANNED
+            and self.instance.end_date < timezone.localdate()
+        ):
+            self.initial["status"] = Session.Status.HELD
 
     def clean(self):
         cleaned_data = super().clean()
+        end_date = cleaned_data.get("end_date")
+        if not cleaned_data.get("status") and "status" not in self.errors:
+            # Without a valid end date the form is refused anyway: planned, never a 2nd error.
+            held = end_date is not None and end_date < timezone.localdate()
+            cleaned_data["status"] = Session.Status.HELD if held else Session.Status.PLANNED
+            # Also when the field was not posted at all (the model's default would stay).
+            self.instance.status = cleaned_data["status"]
         committee, kind = cleaned_data.get("committee"), cleaned_data.get("kind")
         if committee is None or not kind:
             return cleaned_data
