@@ -473,6 +473,55 @@ class AuditEvent(models.Model):
         return f"{self.get_kind_display()} – {self.username} ({self.at:%Y-%m-%d %H:%M})"
 
 
+class ReminderSent(models.Model):
+    """One digest of an organization's due and overdue recommendations, sent to its contacts.
+
+    Written by reports/reminders.py in the transaction that sends it: the organization's row is
+    locked first, and there is at most one digest per organization and period, so two runs of
+    `send_reminders` at the same time send it once.
+    """
+
+    organization = models.ForeignKey(
+        "participants.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="reminders_sent",
+    )
+    period_start = models.DateField(
+        _("period"), help_text=_("The day the digest was sent, which opens its period.")
+    )
+    period_end = models.DateField(
+        _("next digest from"), help_text=_("No other digest to this organization before then.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.TextField(_("recipients"), help_text=_("Their e-mail addresses, one a line."))
+    overdue_count = models.PositiveIntegerField(_("overdue recommendations"), default=0)
+    due_soon_count = models.PositiveIntegerField(_("recommendations due soon"), default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period_start"],
+                name="reminder_one_per_organization_and_period",
+                violation_error_message=_(
+                    "This organization has already been reminded for this period."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=models.F("period_start")),
+                name="reminder_period_not_empty",
+                violation_error_message=_("The period must end after it begins."),
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-sent_at"], name="reminder_latest")]
+
+    def __str__(self):
+        return f"{self.organization} – {self.period_start.isoformat()}"
+
+
 def refuse_change_of_validated_annex_list(sender, instance, action, reverse, pk_set, **kwargs):
     """The annexes a validated version lists are fixed (filled once, at its validation)."""
     if action not in {"pre_remove", "pre_clear"}:
