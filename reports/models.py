@@ -142,8 +142,8 @@ class MinutesVersionQuerySet(models.QuerySet):
         return self.filter(validated_at__isnull=False)
 
     def without_pdf(self):
-        """Every column but the PDF bytes: lists, ETag checks."""
-        return self.defer("pdf")
+        """Every column but the PDF bytes and its JSON content: lists, ETag checks."""
+        return self.defer("pdf", "record_json")
 
 
 # The columns of a validated MinutesVersion that no SQL may change (see its Meta.triggers).
@@ -161,6 +161,9 @@ RECORD_COLUMNS = (
     "amendments",
     "adoption_mode",
     "adopted_on",
+    "record_json",
+    "signer",
+    "signer_certificate_sha256",
 )
 
 
@@ -210,6 +213,21 @@ class MinutesVersion(models.Model):
         help_text=_("Printed in the PDF: the fingerprint of its text, before the mention."),
     )
     size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
+    record_json = models.TextField(
+        _("content of record (JSON)"),
+        blank=True,
+        editable=False,
+        help_text=_("The structured content embedded in the PDF, as downloaded."),
+    )
+    signer = models.CharField(
+        _("signed by"),
+        max_length=255,
+        blank=True,
+        help_text=_("The subject of the certificate that signed the PDF."),
+    )
+    signer_certificate_sha256 = models.CharField(
+        _("SHA-256 of the signing certificate"), max_length=64, blank=True
+    )
     validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
