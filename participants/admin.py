@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from ctn.freeze import FrozenSessionAdminMixin
-from participants.models import Attendance, Organization, Person
+from participants.models import Attendance, Membership, Organization, Person
 
 
 @admin.register(Organization)
@@ -27,3 +28,15 @@ class AttendanceAdmin(FrozenSessionAdminMixin, admin.ModelAdmin):
     list_select_related = ["person__organization", "session__committee"]
     search_fields = ["person__first_name", "person__last_name", "person__organization__acronym"]
     autocomplete_fields = ["person", "session"]
+
+    @admin.display(description=_("days present"))
+    def days(self, attendance):
+        return attendance.days_label
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["organization", "committee", "representative"]
+    list_filter = ["committee"]
+    list_select_related = ["organization", "committee", "representative__organization"]
+    autocomplete_fields = ["organization", "representative"]

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -128,11 +129,14 @@ class Attendance(FreezeGuardedModel, models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PRESENT
     )
     represented_by = models.CharField(_("represented by"), max_length=200, blank=True)
-    days = models.PositiveSmallIntegerField(
-        _("days attended"),
+    # Which days of the session the person (or their representative) was there: one bit per
+    # day, day 1 = 1, day 2 = 2, day 3 = 4… (a session lasts 31 days at most: an integer
+    # holds them all). Empty means every day, as for a one-day session.
+    present_days = models.PositiveIntegerField(
+        _("days present"),
         null=True,
         blank=True,
-        help_text=_("For a session of several days; leave empty if present throughout."),
+        help_text=_("Empty when present throughout the session."),
     )
 
     objects = FreezeGuardedQuerySet.as_manager()
@@ -153,6 +157,106 @@ class Attendance(FreezeGuardedModel, models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.get_status_display()}"
+
+    PRESENT_STATUSES = (Status.PRESENT, Status.REPRESENTED)
+
+    @property
+    def is_present(self):
+        """Present or represented: counted among those who attended."""
+        return self.status in self.PRESENT_STATUSES
+
+    @staticmethod
+    def days_mask(day_numbers):
+        """The stored form of a list of day numbers (1 for the first day)."""
+        mask = 0
+        for number in day_numbers:
+            mask |= 1 << (number - 1)
+        return mask
+
+    def day_numbers(self, day_count):
+        """The days (1 for the first) this person attended, among the session's `day_count`;
+        none for someone excused or absent."""
+        if not self.is_present:
+            return []
+        if self.present_days is None:
+            return list(range(1, day_count + 1))
+        return [n for n in range(1, day_count + 1) if self.present_days & (1 << (n - 1))]
+
+    def set_days(self, day_numbers, day_count):
+        """Keep these days; every day of the session is kept as "throughout" (empty)."""
+        numbers = sorted(set(day_numbers))
+        if not self.is_present:
+            self.present_days = 0
+        elif numbers == list(range(1, day_count + 1)):
+            self.present_days = None
+        else:
+            self.present_days = self.days_mask(numbers)
+
+    @property
+    def is_partial(self):
+        """Present or represented on some days of the session only."""
+        day_count = self.session.day_count
+        return self.is_present and len(self.day_numbers(day_count)) < day_count
+
+    @property
+    def days_label(self):
+        """The days attended, as dates: "26/09, 27/09 et 28/09"; "" when not there."""
+        start = self.session.start_date
+        return str(
+            get_text_list(
+                [
+                    formats.date_format(start + timedelta(days=number - 1), "d/m")
+                    for number in self.day_numbers(self.session.day_count)
+                ],
+                _("and"),
+            )
+        )
+
+
+class Membership(models.Model):
+    """An organization that sits on a committee, and the person who usually represents it:
+    the attendance list of a new session starts from them."""
+
+    committee = models.ForeignKey(
+        "ctn_sessions.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    representative = models.ForeignKey(
+        Person,
+        verbose_name=_("usual representative"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization__acronym"]
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "organization"],
+                name="membership_one_per_committee_and_organization",
+                violation_error_message=_(
+                    "This organization is already a member of the committee."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.organization)
 
 
 class Profile(models.Model):

@@ -4,7 +4,7 @@ from django.db import models
 
 from ctn.dates import BoundedDateField
 from ctn.freeze import FrozenSessionAdminMixin
-from participants.models import Attendance
+from participants.models import Attendance, Membership
 from sessions.forms import SessionDatesMixin
 from sessions.models import (
     AgendaItem,
@@ -25,11 +25,18 @@ class SessionAdminForm(SessionDatesMixin, forms.ModelForm):
     pass
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization", "representative"]
+
+
 @admin.register(Committee)
 class CommitteeAdmin(admin.ModelAdmin):
     list_display = ["name", "acronym", "cadence"]
     list_filter = ["cadence"]
     search_fields = ["name", "acronym", "programme"]
+    inlines = [MembershipInline]
 
 
 class CoChairInline(FrozenSessionAdminMixin, admin.TabularInline):

@@ -137,9 +137,8 @@ def all_recommendations_table(sessions):
 def attendance_table(session, *, with_contacts):
     """The attendance list of one session (2 queries). Phone numbers and e-mail addresses only
     `with_contacts` (for the secretariat and the coordinator, as on the sheet they print)."""
-    from participants.models import Attendance
-
-    attendances = Attendance.objects.filter(session=session).select_related("person__organization")
+    # Through the session: each row knows it (for its days) without reading it again.
+    attendances = session.attendances.select_related("person__organization")
     headers = [
         _("No."),
         _("Civility"),
@@ -165,7 +164,7 @@ def attendance_table(session, *, with_contacts):
             person.function,
             attendance.get_status_display(),
             attendance.represented_by,
-            attendance.days,
+            attendance.days_label,
         ]
         if with_contacts:
             row += [person.phone, person.email]

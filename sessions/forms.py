@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import PurePath
 
 from django import forms
@@ -6,14 +7,15 @@ from django.db.models import Exists, Max, OuterRef, Q, UniqueConstraint
 from django.forms.formsets import BaseFormSet, formset_factory
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from ctn.dates import BoundedDateField, DateInput
 from ctn.uploads import UploadRefusalMixin
 from participants.forms import PeopleChoiceField, PersonChoiceField
-from participants.models import Attendance, Organization
+from participants.models import Attendance, Membership, Organization, Person
 from sessions.annexes import detect_content_type, extension_matches
 from sessions.models import (
     AgendaItem,
@@ -291,25 +293,69 @@ class RecommendationForm(SectionForm):
 
 
 class AttendanceForm(forms.ModelForm):
+    """One person of the attendance list: their status and the days they were there.
+
+    The days are ticked (one box per day of the session, all ticked by default); a person
+    already chosen (a saved row, or one pre-filled from the committee's members or the
+    previous session) is shown by name, the person list being offered on blank rows only.
+    """
+
+    days = forms.TypedMultipleChoiceField(
+        label=_("Days present"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
     class Meta:
         model = Attendance
-        fields = ["person", "status", "represented_by", "days"]
+        fields = ["person", "status", "represented_by"]
         field_classes = {"person": PersonChoiceField}
+        widgets = {"represented_by": forms.TextInput(attrs={"placeholder": _("by whom")})}
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        day_count = session.day_count
+        days = self.fields["days"]
+        days.choices = [
+            (number, formats.date_format(session.start_date + timedelta(days=number - 1), "D j"))
+            for number in range(1, day_count + 1)
+        ]
+        # Every day by default: a blank row left alone stays unchanged (and unsaved).
+        days.initial = list(range(1, day_count + 1))
+        if self.instance.pk:
+            self.initial["days"] = self.instance.day_numbers(day_count)
+        if day_count == 1:
+            del self.fields["days"]  # present means present on the day
+        self.fields["person"].widget.attrs.update(
+            {"class": "form-select form-select-sm", "data-person-picker": ""}
+        )
+        self.chosen_person = None  # set by the formset
 
     def clean(self):
         cleaned_data = super().clean()
         status = cleaned_data.get("status")
         if status == Attendance.Status.REPRESENTED and not cleaned_data.get("represented_by"):
             self.add_error("represented_by", _("Say who represented this person."))
-        days = cleaned_data.get("days")
-        day_count = self.session.day_count
-        if days is not None and not 1 <= days <= day_count:
+        if (
+            "days" in self.fields
+            and status in Attendance.PRESENT_STATUSES
+            and not cleaned_data.get("days")
+            and "days" not in self.errors
+        ):
             self.add_error(
                 "days",
-                _("The session lasts %(count)s day(s): give a number from 1 to %(count)s.")
-                % {"count": day_count},
+                _("Tick the days this person attended, or choose « excused » or « absent »."),
             )
         return cleaned_data
+
+    def save(self, commit=True):
+        attendance = super().save(commit=False)
+        every_day = range(1, self.session.day_count + 1)
+        attendance.set_days(self.cleaned_data.get("days", every_day), self.session.day_count)
+        if attendance.status != Attendance.Status.REPRESENTED:
+            attendance.represented_by = ""
+        if commit:
+            attendance.save()
+        return attendance
 
 
 class SectionFormSet(BaseInlineFormSet):
@@ -455,7 +501,105 @@ ExpectedResultFormSet = section_formset(ExpectedResult, ExpectedResultForm)
 RecommendationFormSet = section_formset(
     Recommendation, RecommendationForm, formset=TaggedSectionFormSet
 )
-AttendanceFormSet = section_formset(Attendance, AttendanceForm, extra=5)
+
+
+class BaseAttendanceFormSet(SectionFormSet):
+    """The attendance list of a session, one screen for forty people or more.
+
+    `prefill` are people to put on new rows, all present every day (the committee's members,
+    the previous session's list): nothing is saved until the list is. A blank row or a
+    pre-filled one may be removed before saving ("Remove").
+    """
+
+    BLANK_ROWS = 3
+
+    def __init__(self, data=None, *args, prefill=(), **kwargs):
+        prefill = list(prefill)
+        if data is None and prefill:
+            kwargs["initial"] = [{"person": person.pk} for person in prefill]
+        super().__init__(data, *args, **kwargs)
+        self.extra = len(prefill) + self.BLANK_ROWS if data is None else self.extra
+        self.queryset = self.queryset.select_related("person__organization")
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "session": self.instance}
+
+    @cached_property
+    def forms(self):
+        forms_ = super().forms
+        # The people already chosen, shown by name: read in one query for all the rows.
+        wanted = {}
+        for form in forms_:
+            if form.instance.pk:
+                form.chosen_person = form.instance.person
+                continue
+            value = form["person"].value()
+            if value not in (None, "") and str(value).isdigit() and len(str(value)) < 12:
+                wanted[form] = int(value)
+        people = Person.objects.select_related("organization").in_bulk(set(wanted.values()))
+        for form, pk in wanted.items():
+            form.chosen_person = people.get(pk)
+        return forms_
+
+    def listed_person_ids(self):
+        """The people on the list as it stands: saved rows and rows typed or pre-filled."""
+        ids = set()
+        for form in self.forms:
+            if form.chosen_person is not None:
+                ids.add(form.chosen_person.pk)
+        return ids
+
+    @property
+    def day_numbers(self):
+        return list(range(1, self.instance.day_count + 1))
+
+
+AttendanceFormSet = inlineformset_factory(
+    Session,
+    Attendance,
+    form=AttendanceForm,
+    formset=BaseAttendanceFormSet,
+    extra=BaseAttendanceFormSet.BLANK_ROWS,
+    can_delete=True,
+    can_delete_extra=True,
+    max_num=MAX_ROWS[Attendance],
+    validate_max=True,
+    absolute_max=MAX_ROWS[Attendance] + ABSOLUTE_MAX_MARGIN,
+)
+
+
+def previous_session(session):
+    """The session of the same committee held just before this one, or None."""
+    return (
+        Session.objects.filter(committee_id=session.committee_id, start_date__lt=session.start_date)
+        .order_by("-start_date", "-number")
+        .first()
+    )
+
+
+def people_to_prefill(session, source, *, exclude=()):
+    """The people to put on the attendance list of `session`, in their order: the usual
+    representatives of the committee's members ("members"), or those on the previous session's
+    list ("previous"); those in `exclude` (already listed) left out."""
+    if source == "members":
+        people = [
+            membership.representative
+            for membership in Membership.objects.filter(
+                committee_id=session.committee_id, representative__isnull=False
+            ).select_related("representative__organization", "organization")
+        ]
+    elif source == "previous":
+        previous = previous_session(session)
+        if previous is None:
+            return []
+        people = [
+            attendance.person
+            for attendance in previous.attendances.select_related("person__organization")
+        ]
+    else:
+        return []
+    excluded = set(exclude)
+    return [person for person in people if person.pk not in excluded]
 
 
 class AnnexForm(UploadRefusalMixin, forms.ModelForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import annex_views, committee_views, export_views, tag_views, views
+from sessions import annex_views, attendance_views, committee_views, export_views, tag_views, views
 
 app_name = "sessions"
 
@@ -58,7 +58,13 @@ urlpatterns = [
         name="all_recommendations_csv",
     ),
 ] + [
-    # One screen per section of the session: /sessions/<pk>/cochairs/, …/agenda/, …
-    path(f"<int:pk>/{slug}/", views.section_edit, {"section": slug}, name=slug)
+    # One screen per section of the session: /sessions/<pk>/cochairs/, …/agenda/, …; the
+    # attendance list has its own (pre-filled rows, days ticked).
+    path(
+        f"<int:pk>/{slug}/",
+        attendance_views.attendance_edit if slug == "attendance" else views.section_edit,
+        {} if slug == "attendance" else {"section": slug},
+        name=slug,
+    )
     for slug in views.SECTIONS
 ]

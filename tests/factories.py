@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from ctn.roles import sync_role_permissions
-from participants.models import Attendance, Organization, Person
+from participants.models import Attendance, Membership, Organization, Person
 from sessions.models import (
     AgendaItem,
     CoChair,
@@ -148,3 +148,14 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     person = factory.SubFactory(PersonFactory)
     status = Attendance.Status.PRESENT
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    committee = factory.SubFactory(CommitteeFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    representative = factory.SubFactory(
+        PersonFactory, organization=factory.SelfAttribute("..organization")
+    )

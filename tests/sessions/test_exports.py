@@ -77,7 +77,7 @@ def session_18(db):
         person=PersonFactory(first_name="Fatou", last_name="Traoré", organization=pam),
         status=Attendance.Status.REPRESENTED,
         represented_by="Awa Keïta",
-        days=2,
+        present_days=0b011,  # the first two days
     )
     return session
 
@@ -248,7 +248,7 @@ def test_the_attendance_list_with_contacts_for_the_secretariat(login, secretaria
             "Directeur",
             "présent",
             None,
-            None,
+            "26/09, 27/09 et 28/09",
             "+223 20 22 00 00",
             "h.tangara@anam.ml",
         ],
@@ -261,7 +261,7 @@ def test_the_attendance_list_with_contacts_for_the_secretariat(login, secretaria
             "Chargé de suivi",
             "représenté",
             "Awa Keïta",
-            2,
+            "26/09 et 27/09",
             None,
             None,
         ],
@@ -274,7 +274,17 @@ def test_a_partner_gets_the_attendance_list_without_phones_and_e_mails(login, pa
     rows = csv_rows(login(partner).get(reverse("sessions:attendance_csv", args=[session_18.pk])))
 
     assert rows[0][-2:] == ["Représenté(e) par", "Jours de présence"]
-    assert rows[1] == ["1", "Dr", "Hassane", "TANGARA", "ANAM", "Directeur", "présent", "", ""]
+    assert rows[1] == [
+        "1",
+        "Dr",
+        "Hassane",
+        "TANGARA",
+        "ANAM",
+        "Directeur",
+        "présent",
+        "",
+        "26/09, 27/09 et 28/09",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,9 @@ def rows_of(slug, count):
         return "cochairs", [{"person": person.pk} for person in people]
     if slug == "attendance":
         people = [PersonFactory() for _ in range(count)]
-        return "attendances", [{"person": person.pk, "status": "present"} for person in people]
+        return "attendances", [
+            {"person": person.pk, "status": "present", "days": ["1", "2", "3"]} for person in people
+        ]
     row = {
         "agenda": ("agenda_items", {"title": "Point", "kind": "information"}),
         "interventions": ("interventions", {"moment": "opening", "speaker_label": "Le maire"}),

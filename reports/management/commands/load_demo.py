@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
-from participants.models import Attendance, Organization, Person
+from participants.models import Attendance, Membership, Organization, Person
 from reports.models import Minutes
 from sessions.models import (
     AgendaItem,
@@ -233,6 +233,7 @@ class Command(BaseCommand):
                 "cadence": Committee.Cadence.QUARTERLY,
             },
         )
+        self._members(committee, people, orgs)
         s17 = self._session_17(committee, people, orgs)
         s18 = self._session_18(committee, people)
         self._tags_and_follow_up(s17, s18)
@@ -241,6 +242,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {s17} and {s18} of {committee.acronym}.")
         )
+
+    def _members(self, committee, people, orgs):
+        """The CTN's members and their usual representatives: the 19th session's attendance
+        list starts from them."""
+        for key in ("coordinator", "dnpses", "drdses", "tangara", "pam", "fao", "bm"):
+            person = people[key]
+            Membership.objects.get_or_create(
+                committee=committee,
+                organization=orgs[person.organization.acronym],
+                defaults={"representative": person},
+            )
 
     def _session_19(self, committee):
         """The next session, planned in Kayes: the 18th's minutes are adopted during it, and the
@@ -336,7 +348,7 @@ class Command(BaseCommand):
                 status=ExpectedResult.Status.ACHIEVED,
             )
         for key in ("coordinator", "drdses", "dnpses", "tangara", "rapporteur", "pam", "fao", "bm"):
-            Attendance.objects.create(session=session, person=people[key], days=3)
+            Attendance.objects.create(session=session, person=people[key])
         Minutes.objects.get_or_create(session=session)
         return session
 
@@ -410,7 +422,7 @@ class Command(BaseCommand):
                 session=session, order=order, text=text, responsible=orgs[acronym], due_date=due
             )
         for key in ("coordinator", "dnpses", "rapporteur", "pam", "bm"):
-            Attendance.objects.create(session=session, person=people[key], days=2)
+            Attendance.objects.create(session=session, person=people[key])
         Minutes.objects.get_or_create(session=session, defaults={"status": "submitted"})
         return session
 
