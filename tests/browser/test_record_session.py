@@ -61,10 +61,16 @@ def test_secretariat_records_a_session_with_co_chairs_agenda_and_attendance(
     save(page)
 
     # The attendance list, with someone missing from the directory added on the way.
+    # (The person lists search the directory as one types: a few letters, then the match.)
     page.get_by_role("link", name="Modifier : Liste de présence").click()
-    row(page, 1).get_by_label("Personne").select_option(label="Mamadou KEITA (UTGFS)")
-    row(page, 2).get_by_label("Personne").select_option(label="Boubacar SANGARÉ (DRDSES)")
-    row(page, 3).get_by_label("Personne").select_option(label="Ousmane TRAORÉ (PAM)")
+    page.wait_for_load_state()  # the pickers are set up once the page's scripts have run
+    for number, letters, label in [
+        (1, "keita", "Mamadou KEITA (UTGFS)"),
+        (2, "sanga", "Boubacar SANGARÉ (DRDSES)"),
+        (3, "ousm", "Ousmane TRAORÉ (PAM)"),
+    ]:
+        row(page, number).get_by_role("combobox", name="Personne").fill(letters)
+        page.get_by_role("option", name=label).click()
     row(page, 3).get_by_label("État").select_option(label="excusé")
     quick_add = page.get_by_role("group", name="Une personne manque à l’annuaire ?")
     quick_add.get_by_label("Civilité").select_option(label="Dr")
