@@ -88,16 +88,36 @@ def _prefill(request, session, section, source):
         return redirect(request.path)
     listed = posted.listed_person_ids() | set(session.attendances.values_list("person", flat=True))
     people = forms.people_to_prefill(session, source, exclude=listed)
-    room = max(0, forms.MAX_ROWS[Attendance] - posted.total_form_count())
-    added, dropped = people[:room], people[room:]
     data = request.POST.copy()
     prefix, total = posted.prefix, posted.total_form_count()
     every_day = [str(number) for number in posted.day_numbers]
-    for index, person in enumerate(added, start=total):
-        data[f"{prefix}-{index}-person"] = str(person.pk)
+
+    def blank(index):
+        return not any(
+            data.get(f"{prefix}-{index}-{name}", "").strip()
+            for name in ("id", "person", "represented_by")
+        )
+
+    def fill(index, person):
+        data[f"{prefix}-{index}-person"] = str(person.pk) if person else ""
         data[f"{prefix}-{index}-status"] = Attendance.Status.PRESENT
         data.setlist(f"{prefix}-{index}-days", every_day)
-    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(added))
+
+    # The people go on the blank rows first, then on new rows, as many as the list holds;
+    # a few blank rows stay at the end for whoever is still missing.
+    free = [index for index in range(total) if blank(index)]
+    room = len(free) + max(0, forms.MAX_ROWS[Attendance] - posted.total_form_count())
+    added, dropped = people[:room], people[room:]
+    for person in added:
+        if free:
+            fill(free.pop(0), person)
+        else:
+            fill(total, person)
+            total += 1
+    for _blank in range(max(0, forms.BaseAttendanceFormSet.BLANK_ROWS - len(free))):
+        fill(total, None)
+        total += 1
+    data[f"{prefix}-TOTAL_FORMS"] = str(total)
     formset = forms.AttendanceFormSet(data, instance=session)
     if added:
         messages.info(
