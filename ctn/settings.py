@@ -300,6 +300,15 @@ FILE_UPLOAD_HANDLERS = [
 # than this many megabytes of memory: a pathological document fails cleanly (reports/pdf.py).
 PDF_RENDER_TIMEOUT = int(env("PDF_RENDER_TIMEOUT", "120"))
 PDF_RENDER_MEMORY_MB = int(env("PDF_RENDER_MEMORY_MB", "1024"))
+# The committee's certificate, which signs every PDF of record at validation (reports/
+# signing.py): a PKCS#12 file (.p12/.pfx) and its passphrase, given here or, better, as the first
+# line of SIGNING_PKCS12_PASSPHRASE_FILE. Without one a validation fails, except with DEBUG on,
+# where the self-signed demo certificate of `manage.py make_demo_certificate` (written in
+# DEMO_CERTIFICATE_DIR by `make run`) signs.
+SIGNING_PKCS12_FILE = env("SIGNING_PKCS12_FILE")
+SIGNING_PKCS12_PASSPHRASE = env("SIGNING_PKCS12_PASSPHRASE")
+SIGNING_PKCS12_PASSPHRASE_FILE = env("SIGNING_PKCS12_PASSPHRASE_FILE")
+DEMO_CERTIFICATE_DIR = Path(env("DEMO_CERTIFICATE_DIR", str(BASE_DIR / ".demo-certificate")))
 
 # Ordinals as the committee writes them ("18ème"); "e" gives the strict typographic "18e".
 CTN_ORDINAL_SUFFIX = env("CTN_ORDINAL_SUFFIX", "ème")

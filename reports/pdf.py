@@ -26,8 +26,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 
 from ctn import french
+from reports.record_data import ATTACHMENT_NAME, minutes_record_json
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +65,27 @@ def _static_url_fetcher():
     return StaticOnlyURLFetcher(fail_on_errors=True)
 
 
-def _weasyprint_pdf(html, *, archival):
-    """HTML -> PDF bytes with WeasyPrint; PDF/A-3b for the documents of record."""
+# The documents of record: PDF/A-3 level A, an archival file that is also tagged (its structure
+# and reading order for screen readers, its language from <html lang>) and that may carry
+# associated files of any type, such as the record's structured content (PDF/UA-1 alone would
+# not be archival; PDF/A-3b is neither tagged nor accessible).
+ARCHIVAL_VARIANT = "pdf/a-3a"
+
+
+def _weasyprint_pdf(html, *, archival, attachments=()):
+    """HTML -> PDF bytes with WeasyPrint: ARCHIVAL_VARIANT for the documents of record, with
+    `attachments`, (file name, text, description) triples, embedded as their data."""
     import weasyprint
 
-    options = {"pdf_variant": "pdf/a-3b"} if archival else {}
+    options = {}
+    if archival:
+        options["pdf_variant"] = ARCHIVAL_VARIANT
+        options["attachments"] = [
+            weasyprint.Attachment(
+                string=text, name=name, description=description, relationship="Data"
+            )
+            for name, text, description in attachments
+        ]
     document = weasyprint.HTML(
         string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_static_url_fetcher()
     )
@@ -89,7 +107,7 @@ def _address_space():
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _render_in_child(sender, html, archival, memory):
+def _render_in_child(sender, html, archival, attachments, memory):
     """In the forked worker: cap the address space, render, send ("ok"|"error", payload)."""
     # Warnings raised here (a test run's "error" filter included) would only be printed as
     # ignored exceptions when the worker exits: the parent hears of failures through the pipe.
@@ -99,7 +117,7 @@ def _render_in_child(sender, html, archival, memory):
         if memory and held is not None:
             limit = held + memory
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        result = ("ok", _weasyprint_pdf(html, archival=archival))
+        result = ("ok", _weasyprint_pdf(html, archival=archival, attachments=attachments))
     except BaseException as exc:  # noqa: B036 - everything goes back to the parent as an error
         result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
     try:
@@ -111,7 +129,7 @@ def _render_in_child(sender, html, archival, memory):
         os._exit(0)
 
 
-def _write_pdf(html, *, archival):
+def _write_pdf(html, *, archival, attachments=()):
     """HTML -> PDF bytes, rendered in a forked worker within a time and a memory limit.
 
     A pathological document (huge text, thousands of rows) must not hold a web worker or its
@@ -127,12 +145,12 @@ def _write_pdf(html, *, archival):
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this system: render here, without the limits
         try:
-            return _weasyprint_pdf(html, archival=archival)
+            return _weasyprint_pdf(html, archival=archival, attachments=attachments)
         except Exception as exc:
             raise PdfRenderingError(str(exc)) from exc
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
-        target=_render_in_child, args=(sender, html, archival, memory), daemon=True
+        target=_render_in_child, args=(sender, html, archival, attachments, memory), daemon=True
     )
     started = time.monotonic()
     worker.start()
@@ -373,10 +391,12 @@ def render_minutes_pdf(minutes, *, record=False, version=None):
     record=False: a draft preview, watermarked "PROJET", without validation mention.
     record=True: the PDF of record of `version` (an unsaved or saved MinutesVersion carrying
     its validation: validated_at, validated_by, validated_during, outcome, amendments), an
-    archival PDF/A-3b. It sets `version.content_sha256` (its one side effect): the SHA-256 of
-    the document's HTML before the validation mention is added, printed in the mention. The
-    file's own SHA-256 cannot be printed inside it; it is computed by the caller and both are
-    checked by the verify page. Raises PdfRenderingError when WeasyPrint fails.
+    archival, tagged PDF/A-3a (ARCHIVAL_VARIANT) in which the structured content of the
+    minutes is embedded as JSON (reports/record_data.py). Its side effects, on `version`
+    only: it sets `content_sha256`, the SHA-256 of the document's HTML before the validation
+    mention is added, printed in the mention, and `record_json`, the JSON embedded. The file's
+    own SHA-256 cannot be printed inside it; it is computed by the caller (after signing) and
+    both are checked by the verify page. Raises PdfRenderingError when WeasyPrint fails.
     """
     if record and version is None:
         raise ValueError("A PDF of record needs the version it records.")
@@ -389,7 +409,10 @@ def render_minutes_pdf(minutes, *, record=False, version=None):
             version.content_sha256 = hashlib.sha256(html.encode()).hexdigest()
             mention = render_to_string("reports/pdf/_mention.html", context)
             html = html.replace(MENTION_MARKER, mention, 1)
-        return _write_pdf(html, archival=record)
+            version.record_json = minutes_record_json(context)
+            attachment = (ATTACHMENT_NAME, version.record_json, _("Content of the minutes (JSON)"))
+            return _write_pdf(html, archival=True, attachments=[attachment])
+        return _write_pdf(html, archival=False)
 
 
 def _weekday_long_date(day):

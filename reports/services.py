@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ctn import french
 from ctn.freeze import lock_sessions
 from ctn.roles import has_role
-from reports import distribution
+from reports import distribution, signing
 from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
 from sessions.models import Annex, ExpectedResult
@@ -185,12 +185,15 @@ def validate(
 ):
     """The coordinator records the committee's decision on submitted minutes.
 
-    Validated (or validated subject to amendments): renders the PDF of record, stores it with
-    its SHA-256 in a new or reopened MinutesVersion, moves the minutes to validated (which
+    Validated (or validated subject to amendments): renders the PDF of record, signs it with
+    the committee's certificate (reports/signing.py), stores it with its SHA-256 (that of the
+    signed bytes), its signer and its structured content (JSON) in a new or reopened
+    MinutesVersion, moves the minutes to validated (which
     freezes the session) and, when `validated_during` is given, marks that session's expected
     result "le compte rendu de la Nème session a été validé" as achieved. All of it or nothing:
-    if the PDF cannot be rendered, MinutesError is raised and nothing changes. Once committed,
-    the partners are e-mailed the link to the PDF (reports.distribution.notify_partners).
+    if the PDF cannot be rendered or signed, MinutesError is raised and nothing changes. Once
+    committed, the partners are e-mailed the link to the PDF (reports.distribution.
+    notify_partners).
 
     Postponed: the minutes stay submitted; the history records it, and the expected result of
     `validated_during`, if given, is marked not achieved. Returns the version, or None.
@@ -257,9 +260,12 @@ def validate(
                     "administrator."
                 )
             ) from exc
-        version.pdf = pdf
-        version.sha256 = hashlib.sha256(pdf).hexdigest()
-        version.size = len(pdf)
+        signed = _sign(minutes, version, pdf)
+        version.pdf = signed.pdf
+        version.sha256 = hashlib.sha256(signed.pdf).hexdigest()
+        version.size = len(signed.pdf)
+        version.signer = signed.signer
+        version.signer_certificate_sha256 = signed.certificate_sha256
         version.save()
         _record_annexes(version, now)
         _move(
@@ -277,6 +283,27 @@ def validate(
         # and leaves the validation as it is (robust).
         transaction.on_commit(partial(distribution.notify_partners, version), robust=True)
     return version
+
+
+def _sign(minutes, version, pdf):
+    """The PDF of record signed with the committee's certificate (reports/signing.py); like a
+    rendering failure, a signing failure leaves nothing validated."""
+    with override("fr"):
+        reason = gettext("Minutes of the %(session)s of the %(committee)s, version %(number)s") % {
+            "session": minutes.session,
+            "committee": minutes.session.committee.acronym,
+            "number": version.number,
+        }
+    try:
+        return signing.sign_pdf(pdf, reason=reason)
+    except signing.SigningError as exc:
+        logger.exception("PDF of record of %s could not be signed", minutes)
+        raise MinutesError(
+            _(
+                "The PDF of the minutes could not be signed with the committee's certificate, "
+                "so the validation was not recorded and nothing changed. Tell the administrator."
+            )
+        ) from exc
 
 
 def _record_annexes(version, now):

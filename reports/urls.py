@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import record_views, views
 
 app_name = "reports"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:session_pk>/erratum/", views.open_erratum, name="erratum"),
     path("<int:session_pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
     path("<int:session_pk>/minutes-v<int:number>.pdf", views.version_pdf, name="version_pdf"),
+    path("<int:session_pk>/minutes.json", record_views.minutes_json, name="minutes_json"),
+    path(
+        "<int:session_pk>/minutes-v<int:number>.json",
+        record_views.version_json,
+        name="version_json",
+    ),
     path("<int:session_pk>/attendance.pdf", views.attendance_pdf, name="attendance_pdf"),
     path("<int:session_pk>/convocation.pdf", views.convocation_pdf, name="convocation_pdf"),
 ]

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import caches
 
@@ -12,6 +14,31 @@ def _empty_shared_caches():
     yield
     caches["pages"].clear()
     caches["sessions"].clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_certificate(tmp_path_factory):
+    """The committee's certificate that signs the PDFs of record: a self-signed one made for
+    the run (no private key is kept in the repository), given to this process's settings and,
+    through the environment, to the servers the tests start. Returns (path, passphrase)."""
+    from django.conf import settings
+
+    from reports.signing import self_signed_pkcs12
+
+    passphrase = "tests-only-passphrase"  # noqa: S105  # nosec B105
+    path = tmp_path_factory.mktemp("signing") / "committee.p12"
+    path.write_bytes(
+        self_signed_pkcs12("Comité Technique National (tests)", "CTN", passphrase.encode())
+    )
+    values = {
+        "SIGNING_PKCS12_FILE": str(path),
+        "SIGNING_PKCS12_PASSPHRASE": passphrase,
+        "SIGNING_PKCS12_PASSPHRASE_FILE": "",
+    }
+    for name, value in values.items():
+        setattr(settings, name, value)
+        os.environ[name] = value
+    return path, passphrase
 
 
 @pytest.fixture(autouse=True)

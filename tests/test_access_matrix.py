@@ -421,6 +421,37 @@ CASES += [
         get=(LOGIN, 404, 404, 404, 404),
         post=(LOGIN, 405, 405, 405, 405),
     ),
+    # The structured content (JSON) of a validated version: as its PDF.
+    case(
+        "reports:minutes_json",
+        objects="validated",
+        session_pk="validated",
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "reports:minutes_json",
+        objects="draft",
+        session_pk="draft",
+        get=(LOGIN, 404, 404, 404, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "reports:version_json",
+        objects="validated v1",
+        session_pk="validated",
+        number=1,
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
+    case(
+        "reports:version_json",
+        objects="draft v1",
+        session_pk="draft",
+        number=1,
+        get=(LOGIN, 404, 404, 404, 404),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
     # Workflow actions: POST only; 404 before 403 for what a partner may not see.
     case(
         "reports:submit",
@@ -604,6 +635,7 @@ def build_world():
         outcome=MinutesVersion.Outcome.VALIDATED,
         adoption_mode=MinutesVersion.AdoptionMode.SESSION,
         adopted_on=world["draft"].start_date,
+        record_json='{"schema": "ctn-minutes/1"}\n',
     )
     version.annexes.add(world["validated_annex"])
     Download.objects.create(version=version, user=users["partner"])

@@ -136,7 +136,10 @@ def test_the_record_is_an_archival_pdf_with_metadata_and_embedded_fonts(record_1
         "Compte rendu validé, version 1 – les 26, 27 et 28 septembre 2019, Ségou"
     )
     assert info["Page size"].endswith("(A4)")
-    assert 'pdfaid:part="3" pdfaid:conformance="B"' in xmp
+    # PDF/A-3 level A: archival, and tagged for screen readers, in the committee's language.
+    assert 'pdfaid:part="3" pdfaid:conformance="A"' in xmp
+    assert info["Tagged"] == "yes"
+    assert info["PDF version"] == "1.7"
     font_rows = fonts.splitlines()[2:]
     assert font_rows and all("Source-Sans-3" in row for row in font_rows)
     assert all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in font_rows)
