@@ -207,7 +207,7 @@ def _minutes_context(minutes, *, record, version):
     )
     follow_ups = list(
         FollowUp.objects.filter(session=session)
-        .select_related("recommendation__session", "recommendation__responsible")
+        .select_related("recommendation__session__committee", "recommendation__responsible")
         .order_by("recommendation__session__start_date", "recommendation__order", "recommendation")
     )
     following = None
@@ -276,12 +276,10 @@ def _minutes_context(minutes, *, record, version):
 
 def _committee_wording(committee, session, version):
     """The words that follow the committee's settings: title, designation, presidency."""
-    designation = committee.designation(session)
-    document = french.DocumentTitle(committee.document_title).label
     during = version.validated_during if version is not None else None
     return {
-        "pdf_title": f"{document} de la {designation} {committee.of_named}",
-        "designation": designation,
+        "pdf_title": committee.document_title_of(session),
+        "designation": committee.designation(session),
         "meeting_noun": french.MeetingNoun(committee.meeting_noun).label,
         "single_president": committee.presidency == french.Presidency.PRESIDENT,
         "adopted_during": committee.designation(during) if during is not None else "",

@@ -41,11 +41,9 @@ def _preview(committee):
     example = Session(
         committee=committee, number=1, kind=Session.Kind.ORDINARY, start_date=timezone.localdate()
     )
-    designation = committee.designation(example)
-    document = french.DocumentTitle(committee.document_title).label
     return {
         "committee": committee,
-        "title": f"{document} de la {designation} {committee.of_named}",
+        "title": committee.document_title_of(example),
         "chaired": committee.presidency == french.Presidency.PRESIDENT,
     }
 

@@ -731,7 +731,7 @@ class BaseFollowUpFormSet(BaseFormSet):
         if self.is_bound:
             posted = self._posted_ids() - set(self.recommendations)
             if posted:
-                more = Recommendation.objects.select_related("session", "responsible")
+                more = Recommendation.objects.select_related("session__committee", "responsible")
                 self.recommendations.update(more.in_bulk(posted))
         for form in self.forms:
             form.recommendation_row = self.recommendations.get(self._form_id(form))

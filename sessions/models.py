@@ -138,6 +138,14 @@ class Committee(models.Model):
         """False for a committee whose meetings are not numbered (named by their date)."""
         return self.numbering != french.Numbering.NONE
 
+    def document_title_of(self, session):
+        """The title of a session's document, on its first page and on the screens: "Compte
+        rendu de la 18ème session ordinaire du Comité Technique National", "Procès-verbal de
+        la 1ère session ordinaire de l’année 2024 du Comité de Pilotage", "Compte rendu de la
+        réunion du 12 mars 2015 du Bureau du Comité" (the committee's words, in French)."""
+        document = french.DocumentTitle(self.document_title).label
+        return f"{document} de la {self.designation(session)} {self.of_named}"
+
     def numbering_year_of(self, start_date):
         """The year a session starting on `start_date` is numbered in: its own for a committee
         numbering per year, 0 (the committee's life) otherwise."""
@@ -431,10 +439,14 @@ class Session(FreezeGuardedModel, models.Model):
         triggers = freeze_triggers("id")
 
     def __str__(self):
-        return _("%(ordinal)s %(kind)s session") % {
-            "ordinal": french.ordinal(self.number),
-            "kind": self.get_kind_display(),
-        }
+        """As the committee's documents name it: "18ème session ordinaire", "1ère session
+        ordinaire de l’année 2024", "réunion du 12 mars 2015" (Committee.designation)."""
+        if self.committee_id is None or self.start_date is None:
+            return _("%(ordinal)s %(kind)s session") % {
+                "ordinal": french.ordinal(self.number or 0),
+                "kind": self.get_kind_display(),
+            }
+        return self.committee.designation(self)
 
     def save(self, *args, **kwargs):
         # The derived year of the numbering follows the start date (and the committee).
@@ -500,11 +512,9 @@ class Session(FreezeGuardedModel, models.Model):
 
     @property
     def title(self):
-        """ "Compte rendu de la 18ème session ordinaire du Comité Technique National"."""
-        return _("Minutes of the %(session)s of the %(committee)s") % {
-            "session": self,
-            "committee": self.committee.name,
-        }
+        """ "Compte rendu de la 18ème session ordinaire du Comité Technique National", as the
+        PDF's title writes it (Committee.document_title_of)."""
+        return self.committee.document_title_of(self)
 
     @property
     def is_frozen(self):
@@ -788,7 +798,7 @@ class RecommendationQuerySet(FreezeGuardedQuerySet):
             )
             .annotate(status_before=Coalesce(Subquery(earlier.values("status")[:1]), F("status")))
             .filter(Q(status_before__in=Recommendation.OPEN_STATUSES) | Exists(here))
-            .select_related("session", "responsible")
+            .select_related("session__committee", "responsible")
             .order_by("session__start_date", "session__number", "order", "pk")
         )
 
