@@ -6,7 +6,7 @@ class CtnConfig(AppConfig):
     verbose_name = "CTN"
 
     def ready(self):
-        from ctn import changes, roles
+        from ctn import cache, roles
 
         roles.connect_signals()
-        changes.connect_signals()
+        cache.connect_signals()

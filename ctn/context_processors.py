@@ -1,15 +1,14 @@
+from ctn import cache
 from ctn.roles import can_edit, is_coordinator
 
 
 def current_user(request):
     """What the header and the pages ask of the logged-in user, read once per page. While a
-    page is built to be kept whole (ctn/pages.py), the CSRF token is a placeholder that each
+    page is built to be kept whole (ctn/cache.py), the CSRF token is a placeholder that each
     response replaces with a fresh token."""
     context = {}
-    if getattr(request, "_ctn_building_whole_page", False):
-        from ctn.pages import CSRF_PLACEHOLDER
-
-        context["csrf_token"] = CSRF_PLACEHOLDER
+    if getattr(request, cache.BUILDING_ATTRIBUTE, False):
+        context["csrf_token"] = cache.CSRF_PLACEHOLDER
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         context.update(signed_in=False, can_edit=False, is_coordinator=False, is_staff=False)

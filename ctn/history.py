@@ -9,7 +9,7 @@ historical rows of the rows they change, in the same transaction, with the reque
 
 from django.db import models, transaction
 
-from ctn.changes import forget_stamps
+from ctn.cache import forget_stamps
 
 
 def _history_manager(model):

@@ -8,6 +8,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
+from ctn import cache
+
 
 class Role(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")
@@ -66,46 +68,20 @@ class RolesModelBackend(ModelBackend):
 
     `get_user` runs on every request to find the logged-in user. The user and their roles are
     read from the database (two plain queries: an ORM query with a subquery per role cost
-    several times more to build than to run), then kept in the cache that the workers share
-    with the sessions, so that a page usually makes no query for them. Every write through the
-    application that could change what is kept (the user saved or deleted, their groups
-    changed, a group renamed or deleted) drops the cached copy at once and again at commit
-    (see `forget_cached_user` and the signal handlers below); USER_CACHE_SECONDS bounds what
-    the application cannot see (a change made in the database by hand).
+    several times more to build than to run), then kept (ctn/cache.py, USER), so that a page
+    usually makes no query for them. Every write through the application that could change
+    what is kept (the user saved or deleted, their groups changed, a group renamed or
+    deleted) drops the kept copy (`forget_cached_user` and the signal handlers below).
     """
 
     def get_user(self, user_id):
-        cache = _user_cache()
-        key = _user_cache_key(user_id)
-        user = cache.get(key)
-        if user is not None:
-            return user
+        return cache.kept(cache.USER, (CACHED_USER_FORMAT, user_id), lambda: self._read(user_id))
+
+    def _read(self, user_id):
         user = super().get_user(user_id)
         if user is not None:
             user._ctn_roles = _role_names(user.pk)
-            cache.set(key, user, USER_CACHE_SECONDS)
         return user
-
-
-# At most, for a change of a user or of their groups made behind the application's back.
-USER_CACHE_SECONDS = 300
-
-
-def _user_cache():
-    from django.conf import settings
-    from django.core.cache import caches
-
-    # The sessions' cache: shared by every worker of the machine, so that a change seen by
-    # one worker (and the cached copy it drops) is seen by all.
-    return caches[settings.SESSION_CACHE_ALIAS]
-
-
-def _user_cache_key(user_id):
-    import django
-
-    # A pickled model belongs to one version of Django (and of the project's models): the
-    # version is in the key, so an upgrade never reads a copy pickled by the previous one.
-    return f"ctn:user:{django.__version__}:{CACHED_USER_FORMAT}:{user_id}"
 
 
 # Bump when the User model or what get_user sets on it changes shape.
@@ -113,15 +89,8 @@ CACHED_USER_FORMAT = 1
 
 
 def forget_cached_user(*user_ids):
-    """Drop the cached copy of these users now, and again when the transaction commits (a
-    request of another worker may have cached the old state in between)."""
-    from django.db import transaction
-
-    keys = [_user_cache_key(pk) for pk in user_ids if pk is not None]
-    if not keys:
-        return
-    _user_cache().delete_many(keys)
-    transaction.on_commit(lambda: _user_cache().delete_many(keys))
+    """Drop the cached copy of these users now and at commit (ctn/cache.py)."""
+    cache.forget(cache.USER, *((CACHED_USER_FORMAT, pk) for pk in user_ids if pk is not None))
 
 
 def _role_names(user_pk):

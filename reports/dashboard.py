@@ -1,6 +1,5 @@
 """The dashboard's figures: quarters held, minutes waiting, open recommendations, attendance."""
 
-from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -10,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from ctn import french
 from ctn.roles import can_edit
-from participants.models import Attendance, Organization, Person
+from participants.models import Attendance
 from reports.models import Minutes, MinutesEvent
-from sessions.models import Committee, FollowUp, Recommendation, Session
+from sessions.models import Committee, Recommendation, Session
 
 DASHBOARD_YEARS = 5
 AWAITING_LIMIT = 20
@@ -228,34 +227,11 @@ def _attendance_rates(sessions):
     return tables
 
 
-# The dashboard's figures count the whole history: computed once per state of the data they
-# count (and per day, role and tag), then read from the "pages" cache. The stamp follows every
-# audited write; the time limit bounds what it cannot see (a committee renamed, say).
-CACHE_SECONDS = 600
-COUNTED = (Session, Minutes, Recommendation, FollowUp, Attendance, Person, Organization)
-FIGURES = (
-    "quarters",
-    "next_session",
-    "latest_sessions",
-    "awaiting",
-    "recommendations",
-    "attendance",
-)
-
-
-def figure(user, today, tag, stamp, name):
-    return figures(user, today, tag, stamp)[name]
-
-
-def figures(user, today, tag, stamp):
+def figures(user, today, tag):
+    """What the dashboard shows `user` on `today`, for one tag or all."""
     editor = can_edit(user)
-    audience = "editor" if editor else "partner"
-    key = f"dashboard:{audience}:{tag.pk if tag else '-'}:{today.isoformat()}:{stamp}"
-    figures = caches["pages"].get(key)
-    if figures is not None:
-        return figures
     sessions = Session.objects.visible_to(user)
-    figures = {
+    return {
         "quarters": _quarters_grid(sessions, today, partner=not editor),
         "next_session": (
             sessions.select_related("committee")
@@ -274,5 +250,3 @@ def figures(user, today, tag, stamp):
         "recommendations": _open_recommendations(user, today, tag),
         "attendance": _attendance_rates(sessions),
     }
-    caches["pages"].set(key, figures, CACHE_SECONDS)
-    return figures

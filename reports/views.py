@@ -6,28 +6,23 @@ a 404; an action their role does not allow is a 403. Writes go through reports/s
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header, parse_etags
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ctn.changes import latest_change, render_cached
-from ctn.pages import whole_page_cache
+from ctn import cache
 from ctn.roles import can_edit, has_role, is_coordinator
 from ctn.uploads import limit_upload, upload_refusal
 from reports import audit, completeness, dashboard, history, pdf_store, services
@@ -43,14 +38,12 @@ from reports.pdf import (
 from sessions.exports import session_file_stem
 from sessions.models import Session, Tag
 from sessions.tag_views import tag_from
-from sessions.views import WHOLE_PAGE_SECONDS, get_session_for_user
+from sessions.views import get_session_for_user
 
 logger = logging.getLogger(__name__)
 
 # A page of the portal: light on a mobile link, and the same cost whatever the history.
 MINUTES_PER_PAGE = 25
-# At most, for what the audit-trail stamp cannot see (a committee renamed).
-PORTAL_CACHE_SECONDS = 600
 
 
 def get_minutes_for_user(user, session_pk):
@@ -110,28 +103,10 @@ def _portal_context(request):
 
 
 @require_GET
-@whole_page_cache(timeout=PORTAL_CACHE_SECONDS)
+@cache.whole_page
 def portal(request):
-    """The minutes of the committee, a page at a time. The same for everyone of a role: rendered
-    once per state of the sessions and minutes it lists, kept in the "pages" cache."""
-    key = ":".join(
-        [
-            "portal",
-            "editor" if can_edit(request.user) else "partner",
-            translation.get_language(),
-            latest_change(Session, Minutes),
-            request.GET.get("page", ""),
-        ]
-    )
-    html, context = render_cached(
-        request,
-        key,
-        "reports/_portal.html",
-        lambda: _portal_context(request),
-        ("rows", "page", "editor"),
-        PORTAL_CACHE_SECONDS,
-    )
-    return render(request, "reports/portal.html", {**context, "portal_html": html})
+    """The minutes of the committee, a page at a time."""
+    return render(request, "reports/portal.html", _portal_context(request))
 
 
 def _detail_context(request, minutes, **forms):
@@ -336,8 +311,6 @@ DOWNLOAD_FIELDS = (
     "minutes__session__kind",
     "minutes__session__committee__acronym",
 )
-# At most, for what the change stamps cannot see (a committee's acronym changed).
-DOWNLOAD_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -362,24 +335,24 @@ def _published_version(session_pk, number=None):
     an erratum opened or a session renumbered changes the key. A download then reads no
     database row but the ones it writes (its log).
     """
-    key = ":".join(
-        [
-            "download",
-            str(session_pk),
-            str(number or "latest"),
-            translation.get_language(),  # the file name is translated
-            latest_change(Minutes, Session),
-        ]
-    )
-    published = caches["pages"].get(key)
-    if published is None:
+
+    def read():
         versions = _validated_versions(session_pk)
         versions = versions.filter(number=number) if number else versions.order_by("-number")
         version = versions.only(*DOWNLOAD_FIELDS).first()
         if version is None:
-            raise Http404
-        published = PublishedVersion(version.pk, version.number, version.sha256, version.filename)
-        caches["pages"].set(key, published, DOWNLOAD_CACHE_SECONDS)
+            return None
+        return PublishedVersion(version.pk, version.number, version.sha256, version.filename)
+
+    parts = (
+        session_pk,
+        number or "latest",
+        translation.get_language(),  # the file name is translated
+        cache.latest_change(Minutes, Session),
+    )
+    published = cache.kept(cache.DOWNLOAD, parts, read)
+    if published is None:
+        raise Http404
     return published
 
 
@@ -520,47 +493,17 @@ def verify(request):
 # -- The dashboard and a session's history: pages that read the minutes with the sessions ----
 
 
-@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
+@cache.whole_page
 def home(request):
     """The dashboard: quarters, next session, minutes waiting, open recommendations by
-    organization, attendance. Partners see only what concerns validated minutes.
-
-    Its content is the same for everyone of a role, a tag and a day: rendered once per state of
-    the data it counts and kept in the "pages" cache (see reports/dashboard.py)."""
-    user = request.user
+    organization, attendance. Partners see only what concerns validated minutes."""
     today = timezone.localdate()
-    # The tags are read when a tag is asked for, or to render the page: not for a cached copy.
-    tags = list(Tag.objects.all()) if request.GET.get("tag", "").strip() else None
-    tag, tag_error = tag_from(request, tags or [])
+    tags = list(Tag.objects.all())
+    tag, tag_error = tag_from(request, tags)
     if tag_error:
         messages.warning(request, tag_error)
-    stamp = latest_change(*dashboard.COUNTED, Tag)
-    audience = "editor" if can_edit(user) else "partner"
-    key = ":".join(
-        [
-            "dashboard-html",
-            audience,
-            str(tag.pk) if tag else "-",
-            today.isoformat(),
-            translation.get_language(),
-            stamp,
-        ]
-    )
-    html = caches["pages"].get(key)
-    if html is None:
-        figures = dashboard.figures(user, today, tag, stamp)
-        tags = list(Tag.objects.all()) if tags is None else tags
-        context = {"today": today, **figures, "tags": tags, "tag": tag}
-        html = render_to_string("reports/_dashboard.html", context, request)
-        caches["pages"].set(key, html, dashboard.CACHE_SECONDS)
-    else:
-        # Not used by the page; there for whoever inspects the response (tests), computed
-        # only if asked.
-        context = {
-            name: SimpleLazyObject(partial(dashboard.figure, user, today, tag, stamp, name))
-            for name in dashboard.FIGURES
-        }
-    return render(request, "home.html", {**context, "dashboard_html": html})
+    figures = dashboard.figures(request.user, today, tag)
+    return render(request, "home.html", {"today": today, **figures, "tags": tags, "tag": tag})
 
 
 @require_GET

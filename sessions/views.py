@@ -3,27 +3,23 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ctn.changes import latest_change, pages_are_kept, render_cached
-from ctn.pages import whole_page_cache
-from ctn.roles import can_edit, is_coordinator
+from ctn import cache
+from ctn.roles import can_edit
 from participants.forms import QuickPersonForm
-from participants.models import Organization, Person
 from sessions import forms, locking
 from sessions.models import (
-    Annex,
     FollowUp,
     Recommendation,
     Session,
@@ -32,10 +28,6 @@ from sessions.models import (
 )
 
 logger = logging.getLogger(__name__)
-
-# The dashboard, the session list and the search, kept whole per user (ctn/pages.py), at
-# most this long for what the change stamps cannot see.
-WHOLE_PAGE_SECONDS = 600
 
 
 def get_session_for_user(user, pk, *, edit=False, queryset=None):
@@ -115,10 +107,9 @@ SECTIONS = {
 }
 
 
+@cache.whole_page
 def session_detail(request, pk):
-    """The page of a session. That of a validated session is the same for everyone of a role
-    until its minutes get a new version or what it shows from outside the session changes
-    (the change stamps): rendered once per such state and kept in the "pages" cache."""
+    """The page of a session, kept whole per user and state of the data (ctn/cache.py)."""
     user = request.user
     session = get_session_for_user(user, pk)
     refusal = session.edit_refusal
@@ -129,21 +120,11 @@ def session_detail(request, pk):
         "frozen_message": str(refusal) if refusal is not None else "",
         "sections": SECTIONS,
     }
-    key = html = None
-    if session.is_frozen and pages_are_kept():
-        role = "coordinator" if is_coordinator(user) else "editor" if can_edit(user) else "partner"
-        stamp = latest_change(Recommendation, Person, Organization, Tag, Annex)
-        language = translation.get_language()
-        key = f"session-page:{session.pk}:v{session.minutes.version}:{language}:{role}:{stamp}"
-        html = caches["pages"].get(key)
-    if html is None:
-        html = render_to_string(
-            "sessions/_session_page.html",
-            {**context, "sections_html": _sections_html(request, session, editable)},
-            request,
-        )
-        if key is not None:
-            caches["pages"].set(key, html)
+    html = render_to_string(
+        "sessions/_session_page.html",
+        {**context, "sections_html": _sections_html(request, session, editable)},
+        request,
+    )
     return render(request, "sessions/session_detail.html", {**context, "page_html": html})
 
 
@@ -159,7 +140,7 @@ def _sections_html(request, session, editable):
         Prefetch(
             "follow_ups",
             FollowUp.objects.select_related(
-                "recommendation__session__committee", "recommendation__responsible"
+                "recommendation__session", "recommendation__responsible"
             ).order_by(
                 "recommendation__session__start_date", "recommendation__order", "recommendation"
             ),
@@ -296,50 +277,20 @@ RECOMMENDATIONS_PER_PAGE = 50
 SESSIONS_PER_PAGE = 25
 
 
-# A list page is the same for everyone of a role asking the same thing: rendered once per state
-# of the sessions and minutes it shows and kept in the "pages" cache (10 minutes at most, for
-# what the audit-trail stamp cannot see: a committee renamed).
-LIST_CACHE_SECONDS = 600
-
-
-@whole_page_cache(timeout=WHOLE_PAGE_SECONDS)
+@cache.whole_page
 def session_list(request):
-    user = request.user
-    key = ":".join(
-        [
-            "session-list",
-            "editor" if can_edit(user) else "partner",
-            translation.get_language(),
-            # The minutes, reached through the relation: sessions does not import reports.
-            latest_change(Session, Session._meta.get_field("minutes").related_model, Tag),
-            request.GET.urlencode(),
-        ]
-    )
-
-    def build_context():
-        sessions = Session.objects.visible_to(user).select_related("committee", "minutes")
-        tags = list(Tag.objects.all())
-        form = forms.SessionFilterForm(request.GET or None, tags=tags)
-        page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-        return {
-            "sessions": page.object_list,
-            "page": page,
-            "query_without_page": urlencode(
-                [(k, v) for k, v in request.GET.items() if k != "page"]
-            ),
-            "filter_form": form,
-            "filtered": form.is_filtered,
-        }
-
-    html, context = render_cached(
-        request,
-        key,
-        "sessions/_session_list.html",
-        build_context,
-        ("sessions", "page", "filter_form", "filtered"),
-        LIST_CACHE_SECONDS,
-    )
-    return render(request, "sessions/session_list.html", {**context, "list_html": html})
+    sessions = Session.objects.visible_to(request.user).select_related("committee", "minutes")
+    tags = list(Tag.objects.all())
+    form = forms.SessionFilterForm(request.GET or None, tags=tags)
+    page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "sessions": page.object_list,
+        "page": page,
+        "query_without_page": urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
+        "filter_form": form,
+        "filtered": form.is_filtered,
+    }
+    return render(request, "sessions/session_list.html", context)
 
 
 def recommendation_list(request):

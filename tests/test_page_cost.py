@@ -159,7 +159,7 @@ def test_the_dashboard_counts_the_history_once_per_change(login, partner, valida
     validated_session.recommendations.get().set_follow_up_status("done")
     third, _queries = _page_at(client, "/")
 
-    # The second is the page kept whole (ctn/pages.py): nothing read, nothing rendered.
+    # The second is the page kept whole (ctn/cache.py): nothing read, nothing rendered.
     assert second_queries == 0 < first_queries
     assert second.context is None
     assert second.content == first.content.replace(

@@ -8,7 +8,7 @@ from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from ctn.changes import drop_kept_stamps, latest_change
+from ctn.cache import drop_kept_stamps, latest_change
 from ctn.roles import RolesModelBackend, can_edit, is_coordinator, user_roles
 from sessions.models import Session
 from tests.factories import PASSWORD, SessionFactory, UserFactory

@@ -1,4 +1,4 @@
-"""The pages everyone opens all the time, kept whole per user (ctn/pages.py)."""
+"""The pages everyone opens all the time, kept whole per user (ctn/cache.py)."""
 
 from django.contrib import messages
 from django.contrib.messages.middleware import MessageMiddleware
@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from ctn.pages import CSRF_PLACEHOLDER, whole_page_cache
+from ctn.cache import CSRF_PLACEHOLDER, whole_page
 from ctn.roles import RolesModelBackend
 from sessions.models import Session
 from tests.factories import PASSWORD, SessionFactory
@@ -105,7 +105,7 @@ def request_for(user, path="/"):
 def counting_view():
     calls = []
 
-    @whole_page_cache(timeout=60)
+    @whole_page
     def view(request):
         calls.append(request)
         return render(request, "home.html", {"dashboard_html": "contenu"})

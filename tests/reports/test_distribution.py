@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
-from ctn.changes import drop_kept_stamps
+from ctn.cache import drop_kept_stamps
 from participants.models import Profile
 from reports import services
 from reports.distribution import notify_partners, partner_recipients
