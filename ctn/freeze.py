@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 
+from ctn.choices import ChoiceLabels
 from ctn.history import HistoryQuerySet
 
 # Minutes.Status.VALIDATED and SUBMITTED; spelt here because reports imports ctn, not the
@@ -159,8 +160,9 @@ class SessionGuardedQuerySet(FreezeGuardedQuerySet):
     session_path = ""
 
 
-class FreezeGuardedModel:
+class FreezeGuardedModel(ChoiceLabels):
     """Mixin for Session and the models recorded under a session (put it before models.Model).
+    Their statuses and kinds are shown by the hundred on a page: ctn/choices.py displays them.
 
     `save()` and `delete()` raise SessionFrozen, and `clean()` (hence every ModelForm, admin
     included) gives the same message as a form error, when the row's session is frozen, either

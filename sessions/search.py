@@ -23,13 +23,14 @@ from functools import cache, lru_cache
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ctn.freeze import FROZEN_MINUTES_STATUS
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
-RESULTS_PER_KIND = 25
+RESULTS_PER_KIND = 20
 EXCERPT_LENGTH = 240
 SEARCH_CONFIG = "french_unaccent"
 
@@ -242,7 +243,8 @@ SOURCES_BY_KIND = {source.kind: source for source in SOURCES}
 @dataclass
 class Hit:
     source: Source
-    title: str
+    label: str  # the source's label, translated once per search
+    title: str  # at most TITLE_LENGTH characters
     excerpt: str
     url: str
 
@@ -250,7 +252,12 @@ class Hit:
 @dataclass
 class SessionResults:
     session: object
+    url: str
+    heading: str
     hits: list = field(default_factory=list)
+
+
+TITLE_LENGTH = 160
 
 
 @dataclass
@@ -516,6 +523,7 @@ def search(user, query, *, tag=None):
     }
     sessions, urls, groups, count = {}, {}, {}, 0
     for source, rows in shown:
+        label = str(source.label)
         for hit_id, session_pk, kind, number, start, end, city, committee_id in rows:
             if session_pk not in sessions:
                 session = _from_db(
@@ -537,9 +545,12 @@ def search(user, query, *, tag=None):
             fields = row[: len(source.fields)]
             ref_id, extras = row[TEXT_COLUMNS], row[TEXT_COLUMNS + 1 :]
             url = urls[session_pk] + (f"#{source.anchor}" if source.anchor else "")
-            title = _title(source, session, fields, ref_id, extras)
-            hit = Hit(source, title, _excerpt(fields, terms), url)
-            groups.setdefault(session_pk, SessionResults(session)).hits.append(hit)
+            title = Truncator(_title(source, session, fields, ref_id, extras)).chars(TITLE_LENGTH)
+            hit = Hit(source, label, title, _excerpt(fields, terms), url)
+            if session_pk not in groups:
+                heading = capfirst(str(session))
+                groups[session_pk] = SessionResults(session, urls[session_pk], heading)
+            groups[session_pk].hits.append(hit)
             count += 1
     ordered = sorted(
         groups.values(),
