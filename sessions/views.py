@@ -140,7 +140,7 @@ def _sections_html(request, session, editable):
         Prefetch(
             "follow_ups",
             FollowUp.objects.select_related(
-                "recommendation__session", "recommendation__responsible"
+                "recommendation__session__committee", "recommendation__responsible"
             ).order_by(
                 "recommendation__session__start_date", "recommendation__order", "recommendation"
             ),
