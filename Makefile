@@ -20,8 +20,8 @@ $(STAMP): requirements.txt requirements-dev.txt .ci/system-deps
 venv: $(STAMP)
 
 run: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py make_demo_certificate
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 DEMO_PASSWORD=$(DEMO_PASSWORD) $(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  CTN : http://$(HOST):$(PORT)/"
