@@ -444,6 +444,7 @@ COVERED_BY = {
     "ExpectedResultForm": "ExpectedResultFormSet",
     "RecommendationForm": "RecommendationFormSet",
     "AttendanceForm": "AttendanceFormSet",
+    "BaseAttendanceFormSet": "AttendanceFormSet",
     "QuickPersonForm": "CoChairFormSet and AttendanceFormSet (person_form)",
     "SectionFormSet": "the section formsets built on it",
     "TaggedSectionFormSet": "AgendaItemFormSet and RecommendationFormSet",
