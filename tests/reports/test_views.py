@@ -67,7 +67,8 @@ def test_the_portal_lists_newest_first_with_date_and_size(
     rows = response.context["rows"]
     assert [row["session"].number for row in rows] == [18, 17]
     assert rows[0]["latest"].size == MinutesVersion.objects.get(minutes=minutes_18).size
-    assert f"<td>{filesizeformat(rows[0]['latest'].size)}</td>" in html(response)
+    size = filesizeformat(rows[0]["latest"].size)
+    assert f'<td class="d-none d-sm-table-cell">{size}</td>' in html(response)
 
 
 @pytest.mark.parametrize("role", ["partner", "secretariat"])
