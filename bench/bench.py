@@ -92,6 +92,19 @@ def recreate_database(url):
 # -- the pages ----------------------------------------------------------------------------------
 
 
+def use_bench_certificate(work_dir, settings):
+    """A throwaway self-signed certificate to sign the PDFs of record of the run (validation
+    signs them), for this process and the gunicorn it starts."""
+    from reports.signing import self_signed_pkcs12
+
+    passphrase = os.urandom(16).hex()
+    path = work_dir / "bench-certificate.p12"
+    path.write_bytes(self_signed_pkcs12("CTN bench", "CTN bench", passphrase.encode()))
+    os.environ["SIGNING_PKCS12_FILE"] = settings.SIGNING_PKCS12_FILE = str(path)
+    os.environ["SIGNING_PKCS12_PASSPHRASE"] = settings.SIGNING_PKCS12_PASSPHRASE = passphrase
+    log("signing with a throwaway self-signed certificate (SIGNING_PKCS12_FILE unset)")
+
+
 def pages(built):
     """The pages under budget: (key, label, path, role measured under load, throughput ratio)."""
     largest = built["largest_session_pk"]
@@ -1158,6 +1171,8 @@ def main():
     from django.db import connections
 
     assert not settings.DEBUG, "the benchmark runs with production settings (DEBUG off)"
+    if not settings.SIGNING_PKCS12_FILE:
+        use_bench_certificate(work_dir, settings)
     log("migrate")
     call_command("migrate", verbosity=0, interactive=False)
     log("collectstatic (WhiteNoise compressed manifest) into a temporary STATIC_ROOT")
