@@ -37,6 +37,7 @@ from tests.factories import (
     CommitteeFactory,
     ExpectedResultFactory,
     InterventionFactory,
+    MembershipFactory,
     OrganizationFactory,
     PersonFactory,
     RecommendationFactory,
@@ -346,6 +347,12 @@ CASES += [
         get=(LOGIN, 403, 200, 200, 403),
         post=(LOGIN, 403, 200, 200, 403),
     ),
+    # The directory searched as one types (the attendance list's picker): a GET only.
+    case(
+        "participants:person_search",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 405, 405, 405, 405),
+    ),
     # Reports: a draft's minutes, preview and PDF are a 404 for partners.
     case("reports:portal", get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 405, 405, 405, 405)),
     case("reports:verify", get=(200, 200, 200, 200, 200), post=(400, 400, 400, 400, 400)),
@@ -567,6 +574,7 @@ def build_world():
     committee = CommitteeFactory()
     organization = OrganizationFactory(acronym="PAM", is_partner=True)
     person = PersonFactory(organization=organization)
+    MembershipFactory(committee=committee, organization=organization, representative=person)
     tag, _created = Tag.objects.get_or_create(kind=Tag.Kind.FINANCING, name="Matrice d’accès")
     world = {
         "organization": organization,

@@ -71,6 +71,7 @@ PAGES = [
     Page("participants:person_list"),
     Page("participants:person_create"),
     Page("participants:person_edit", "person"),
+    Page("participants:person_search", query="?q=nom"),
     Page("reports:portal"),
     Page("reports:verify"),
     Page("reports:detail", "validated"),
