@@ -988,3 +988,48 @@ class CommitteeForm(forms.ModelForm):
                 code="numbering_recorded",
             )
         return numbering
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["organization", "representative"]
+        field_classes = {"representative": PersonChoiceField}
+        help_texts = {
+            "representative": _("Put on the attendance list of each new session of the committee.")
+        }
+
+
+class BaseMembershipFormSet(BaseInlineFormSet):
+    """The member organizations of a committee and their usual representatives, at once."""
+
+    default_error_messages = SectionFormSet.default_error_messages
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = self.queryset.select_related("organization", "representative")
+        self._shared_choices = {}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name in ("organization", "representative"):
+            field = form.fields[name]
+            if name not in self._shared_choices:
+                self._shared_choices[name] = list(iter(field.choices))  # read once for all rows
+            field.choices = self._shared_choices[name]
+
+    def get_unique_error_message(self, unique_check):
+        return Membership._meta.constraints[0].violation_error_message
+
+
+MembershipFormSet = inlineformset_factory(
+    Committee,
+    Membership,
+    form=MembershipForm,
+    formset=BaseMembershipFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_ROWS[Attendance],
+    validate_max=True,
+    absolute_max=MAX_ROWS[Attendance] + ABSOLUTE_MAX_MARGIN,
+)

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from sessions import annex_views, attendance_views, committee_views, export_views, tag_views, views
+from sessions import (
+    annex_views,
+    attendance_views,
+    committee_views,
+    export_views,
+    membership_views,
+    tag_views,
+    views,
+)
 
 app_name = "sessions"
 
@@ -14,6 +22,11 @@ urlpatterns = [
     path("committees/", committee_views.committee_list, name="committee_list"),
     path("committees/new/", committee_views.committee_create, name="committee_create"),
     path("committees/<int:pk>/", committee_views.committee_edit, name="committee_edit"),
+    path(
+        "committees/<int:pk>/members/",
+        membership_views.committee_members,
+        name="committee_members",
+    ),
     path("tags/", tag_views.tag_list, name="tag_list"),
     path("tags/new/", tag_views.tag_create, name="tag_create"),
     path("tags/<int:pk>/edit/", tag_views.tag_edit, name="tag_edit"),

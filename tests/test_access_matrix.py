@@ -198,6 +198,15 @@ CASES += [
         get=(LOGIN, 403, 403, 200, 403),
         post=(LOGIN, 403, 403, 400, 403),
     ),
+    # The committee's members and their usual representatives: the secretariat and the
+    # coordinator, as the directory.
+    case(
+        "sessions:committee_members",
+        objects="committee",
+        pk="committee",
+        get=(LOGIN, 403, 200, 200, 403),
+        post=(LOGIN, 403, 400, 400, 403),
+    ),
     # Tags are managed by the secretariat and the coordinator.
     case("sessions:tag_list", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 200, 200, 403)),
     case("sessions:tag_create", get=(LOGIN, 403, 200, 200, 403), post=(LOGIN, 403, 400, 400, 403)),

@@ -403,6 +403,9 @@ FORM_SCREENS = {
             examples=30,
         ),
     ],
+    "MembershipFormSet": [
+        Screen("sessions:committee_members", ("formset",), kwargs={"pk": "committee"}),
+    ],
     "TagForm": [
         Screen("sessions:tag_create", ("form",), base={"kind": "component", "name": "FA1"}),
         Screen("sessions:tag_edit", ("form",), kwargs={"pk": "tag"}),
@@ -445,6 +448,8 @@ COVERED_BY = {
     "RecommendationForm": "RecommendationFormSet",
     "AttendanceForm": "AttendanceFormSet",
     "BaseAttendanceFormSet": "AttendanceFormSet",
+    "MembershipForm": "MembershipFormSet",
+    "BaseMembershipFormSet": "MembershipFormSet",
     "QuickPersonForm": "CoChairFormSet and AttendanceFormSet (person_form)",
     "SectionFormSet": "the section formsets built on it",
     "TaggedSectionFormSet": "AgendaItemFormSet and RecommendationFormSet",

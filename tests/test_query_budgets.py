@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from bench.history import build_history
 from participants.models import Organization, Person
+from reports.models import MinutesVersion
 from sessions.models import Session, Tag
 from tests.utils import close_response
 
@@ -31,7 +32,8 @@ class Page:
     """A page: its URL name and which object of the history fills its arguments."""
 
     name: str
-    # "validated", "submitted", "draft", "organization", "person", "tag", "committee" or ""
+    # "validated", "record", "submitted", "draft", "organization", "person", "tag", "committee"
+    # or ""
     target: str = ""
     query: str = ""
     warm: bool = True  # False for what renders a PDF on each request: nothing there to warm
@@ -60,6 +62,7 @@ PAGES = [
     Page("sessions:committee_list"),
     Page("sessions:committee_create"),
     Page("sessions:committee_edit", "committee"),
+    Page("sessions:committee_members", "committee"),
     Page("sessions:tag_list"),
     Page("sessions:tag_create"),
     Page("sessions:tag_edit", "tag"),
@@ -79,6 +82,9 @@ PAGES = [
     Page("reports:detail", "submitted"),
     Page("reports:minutes_pdf", "validated"),
     Page("reports:version_pdf", "validated"),
+    # The one version the builder validates for real carries the JSON of its record.
+    Page("reports:minutes_json", "record"),
+    Page("reports:version_json", "record"),
     Page("reports:preview_pdf", "draft", warm=False),
     Page("reports:attendance_pdf", "draft", warm=False),
     Page("reports:convocation_pdf", "draft", warm=False),
@@ -134,8 +140,16 @@ def _targets(committee):
     organization = Organization.objects.filter(acronym__startswith=f"{committee.acronym}-").first()
     person = Person.objects.filter(organization=organization).first()
     tag, _created = Tag.objects.get_or_create(kind="component", name=f"Composante {committee.pk}")
+    record = (
+        MinutesVersion.objects.filter(minutes__session__committee=committee)
+        .validated()
+        .exclude(record_json="")
+        .values_list("minutes__session_id", flat=True)
+        .first()
+    )
     return {
         "validated": validated.pk,
+        "record": record,
         "draft": draft.pk,
         "submitted": submitted.pk,
         "organization": organization.pk,
@@ -151,7 +165,7 @@ def _url(page, targets):
     kwargs = {}
     if page.name.startswith("reports:"):
         kwargs["session_pk"] = targets[page.target]
-        if page.name == "reports:version_pdf":
+        if page.name in ("reports:version_pdf", "reports:version_json"):
             kwargs["number"] = 1
     else:
         kwargs["pk"] = targets[page.target]
