@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from participants.models import Attendance, Person
 from tests.factories import (
+    PASSWORD,
     AttendanceFactory,
     CommitteeFactory,
     MembershipFactory,
@@ -161,3 +162,38 @@ def test_forty_participants_over_three_days_in_at_most_sixty_interactions(
     expect(attendance.get_by_role("row", name=re.compile(members[3].full_name))).to_contain_text(
         "son adjoint, M. Diarra"
     )
+
+
+def test_the_attendance_list_works_without_javascript(chromium, live_server, secretariat):
+    committee = CommitteeFactory()
+    session = SessionFactory(committee=committee, number=18)
+    member = MembershipFactory(
+        committee=committee,
+        representative__first_name="Aminata",
+        representative__last_name="Diallo",
+    ).representative
+    walk_in = PersonFactory(
+        first_name="Hassane", last_name="Tangara", organization=OrganizationFactory(acronym="ANAM")
+    )
+    context = chromium.new_context(
+        base_url=live_server.url, locale="fr-FR", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/accounts/login/")
+    page.get_by_label("Nom d’utilisateur").fill(secretariat.username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/")
+    page.goto(f"/sessions/{session.pk}/attendance/")
+
+    # The person lists are plain selects, the days plain checkboxes.
+    person_row(page, member).get_by_label("sam 28").uncheck()
+    blank = page.get_by_role("group", name="Ligne 2", exact=True)
+    blank.get_by_label("Personne").select_option(label="Hassane TANGARA (ANAM)")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Modifications enregistrées")
+    days = {a.person_id: a.day_numbers(3) for a in session.attendances.all()}
+    assert days == {member.pk: [1, 2], walk_in.pk: [1, 2, 3]}
+    context.close()
