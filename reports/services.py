@@ -10,7 +10,7 @@ import logging
 import re
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from ctn import french
 from ctn.freeze import lock_sessions
 from ctn.roles import has_role
-from reports import distribution, signing
-from reports.models import Download, Minutes, MinutesEvent, MinutesVersion
+from reports import distribution, downloads, signing
+from reports.models import Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
 from sessions.models import Annex, ExpectedResult
 
@@ -390,31 +390,6 @@ def record_review_result(during, session, *, achieved):
 
 
 def log_download(version, user):
-    """Record that `user` downloaded `version` (the PDF itself is served by the view).
-
-    The one write of a download, made cheap on PostgreSQL: it commits without waiting for its
-    WAL record to reach the disk (`synchronous_commit` off for this one transaction). A crash
-    of the database server may therefore lose the download rows of its last fraction of a
-    second (at most three times `wal_writer_delay`, 0.6 s by default), never corrupt nor
-    reorder the rows kept; every other write (the minutes, their validation, the audit trail)
-    keeps its synchronous commit. Outside a transaction, the setting and the row go in one
-    round trip: two statements in one simple query form one implicit transaction, which
-    `SET LOCAL` applies to and which a failure rolls back whole (psycopg2 sends parameters
-    inside the query text, so the pair stays one simple query). Called inside a transaction,
-    the row is part of it and commits as it does. Writes nothing else: Download has no
-    history trail.
-    """
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or connection.Database.__name__ != "psycopg2"
-    ):
-        Download.objects.create(version_id=version.pk, user=user)
-        return
-    # The table name comes from the model's meta, never from input.
-    table = connection.ops.quote_name(Download._meta.db_table)
-    insert = f'INSERT INTO {table} ("version_id", "user_id", "at") VALUES (%s, %s, %s)'  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SET LOCAL synchronous_commit TO OFF; " + insert, [version.pk, user.pk, timezone.now()]
-        )
+    """Record that `user` downloaded `version` (the PDF itself is served by the view): a row
+    written off the request, within a fraction of a second (reports/downloads.py)."""
+    downloads.record(version, user)

@@ -25,3 +25,6 @@ CACHES = {
     },
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
 }
+# A download's row is written in the request, so that a test reads it at once; the writer thread
+# that production uses is tested in tests/reports/test_downloads.py.
+DOWNLOAD_LOG_DELAY = 0
