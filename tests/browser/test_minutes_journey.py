@@ -109,4 +109,8 @@ def test_minutes_go_from_the_secretariat_to_the_coordinator_to_a_partner(
         "Compte rendu de la 17ème session ordinaire du Comité Technique National, version 1"
     )
     expect(result).to_contain_text("lors de la 18ème session ordinaire")
+    # Signed with the committee's certificate (the tests' own, tests/conftest.py).
+    expect(result).to_contain_text(
+        "Signé électroniquement par Comité Technique National (tests) (CTN)."
+    )
     assert session_18.expected_results.get().status == "achieved"
