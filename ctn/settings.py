@@ -287,6 +287,10 @@ ANNEX_MAX_SIZE = int(env("ANNEX_MAX_SIZE_MB", "20")) * 1024 * 1024
 # The verification page (/reports/verify/, anonymous) takes a PDF of record: a session filled
 # to every limit of the forms prints under 1 MB (bench/limits_preview.py); 5 MB leaves margin.
 VERIFY_MAX_SIZE = int(env("VERIFY_MAX_SIZE_MB", "5")) * 1024 * 1024
+# A committee's logo, printed in the letterhead of its documents: an image of a few hundred KB.
+LOGO_MAX_SIZE = int(env("LOGO_MAX_SIZE_MB", "1")) * 1024 * 1024
+# Its pixels at most: a small file may still decompress into a huge image.
+LOGO_MAX_PIXELS = 4000 * 4000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # A file over its limit is refused from the request's Content-Length, before the body is read

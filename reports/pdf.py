@@ -6,8 +6,10 @@ static/fonts/) in French, and hands it to WeasyPrint with a URL fetcher that ser
 project's static directory. They return the PDF bytes and write nothing to the database.
 """
 
+import base64
 import datetime
 import hashlib
+import json
 import logging
 import mimetypes
 import multiprocessing
@@ -30,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from ctn import french
 from reports.record_data import ATTACHMENT_NAME, minutes_record_json
+from sessions.models import LOGO_FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ def _static_url_fetcher():
 
     class StaticOnlyURLFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return self.fetch_data(url)
             parts = urlsplit(url)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError(f"Refused URL outside the static files: {url}")
@@ -59,6 +64,17 @@ def _static_url_fetcher():
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(
                 path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+        def fetch_data(self, url):
+            # A committee's logo, embedded by the template (Committee.logo_data_uri): an image
+            # read from the storage, nothing fetched. Other data: URLs are refused.
+            header, _comma, data = url.partition(",")
+            content_type = header.removeprefix("data:").removesuffix(";base64")
+            if content_type not in LOGO_FORMATS.values() or not header.endswith(";base64"):
+                raise ValueError(f"Refused data: URL of type {content_type}")
+            return URLFetcherResponse(
+                url, base64.b64decode(data), headers={"Content-Type": content_type}
             )
 
     # A missing stylesheet or font must fail the rendering, not yield a plain-looking record.
@@ -177,7 +193,6 @@ def _write_pdf(html, *, archival, attachments=()):
 
 
 def _minutes_context(minutes, *, record, version):
-    from participants.models import Organization
     from reports.models import Minutes, MinutesEvent, MinutesVersion
     from sessions.models import (
         Annex,
@@ -237,10 +252,11 @@ def _minutes_context(minutes, *, record, version):
     results = list(session.expected_results.all())
     attendances = list(session.attendances.all())
     present = [a for a in attendances if a.status in ("present", "represented")]
+    # Counted under the committee's names of the categories (Committee.participant_category).
     categories = Counter(
-        a.person.organization.get_kind_display()
-        if a.person.organization_id
-        else Organization.Kind.OTHER.label
+        session.committee.participant_category(
+            a.person.organization.kind if a.person.organization_id else None
+        )
         for a in present
     )
     return {
@@ -376,6 +392,8 @@ def minutes_fingerprint(minutes):
     parts.append(committee.letterhead)
     parts += [committee.article, committee.state, committee.motto, committee.presidency]
     parts += [committee.numbering, committee.document_title, committee.meeting_noun]
+    parts += [committee.logo.name, committee.letterhead_layout]
+    parts.append(json.dumps(committee.participant_categories or {}, sort_keys=True))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

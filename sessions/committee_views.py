@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 
 from ctn import french
 from ctn.roles import is_coordinator
+from ctn.uploads import limit_upload, upload_refusal
+from participants.models import Organization
 from sessions import forms
 from sessions.models import Committee, Session
 
@@ -26,11 +28,13 @@ def committee_list(request):
     return render(request, "sessions/committee_list.html", {"committees": Committee.objects.all()})
 
 
+@limit_upload("LOGO_MAX_SIZE")
 def committee_create(request):
     _require_coordinator(request.user)
     return _edit(request, Committee())
 
 
+@limit_upload("LOGO_MAX_SIZE")
 def committee_edit(request, pk):
     _require_coordinator(request.user)
     return _edit(request, get_object_or_404(Committee, pk=pk))
@@ -45,13 +49,20 @@ def _preview(committee):
         "committee": committee,
         "title": committee.document_title_of(example),
         "chaired": committee.presidency == french.Presidency.PRESIDENT,
+        "categories": sorted(
+            {committee.participant_category(kind) for kind in Organization.Kind.values}
+        ),
     }
 
 
 def _edit(request, committee):
     adding = committee._state.adding
+    posted = request.method == "POST"
     form = forms.CommitteeForm(
-        request.POST if request.method == "POST" else None, instance=committee
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        instance=committee,
+        refusal=upload_refusal(request),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,6 +18,7 @@ from participants.forms import PeopleChoiceField, PersonChoiceField
 from participants.models import Attendance, Membership, Organization, Person
 from sessions.annexes import detect_content_type, extension_matches
 from sessions.models import (
+    LOGO_FORMATS,
     AgendaItem,
     Annex,
     CoChair,
@@ -948,8 +949,12 @@ class RecommendationFilterForm(ListFilterForm):
         return recommendations
 
 
-class CommitteeForm(forms.ModelForm):
-    """The coordinator's settings of a committee: its name and the form of its documents."""
+class CommitteeForm(UploadRefusalMixin, forms.ModelForm):
+    """The coordinator's settings of a committee: its name and the form of its documents,
+    its logo (an image checked on its content, refused over settings.LOGO_MAX_SIZE before it
+    is read: ctn/uploads.py) and the names of its participant categories."""
+
+    upload_field = "logo"
 
     class Meta:
         model = Committee
@@ -961,6 +966,8 @@ class CommitteeForm(forms.ModelForm):
             "state",
             "motto",
             "letterhead",
+            "logo",
+            "letterhead_layout",
             "presidency",
             "numbering",
             "document_title",
@@ -969,8 +976,74 @@ class CommitteeForm(forms.ModelForm):
         ]
         widgets = {"letterhead": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = _(
+            "Printed in the letterhead of its documents: PNG or JPEG, %(limit)s at most."
+        ) % {"limit": filesizeformat(settings.LOGO_MAX_SIZE)}
+        self.fields["logo"].widget.attrs["accept"] = ".png,.jpg,.jpeg"
+        # Left out of a form posted without it: the letterhead keeps its layout (or the CTN's).
+        self.fields["letterhead_layout"].required = False
+        names = self.instance.participant_categories or {}
+        for kind, label in Organization.Kind.choices:
+            self.fields[f"category_{kind}"] = forms.CharField(
+                label=_("Participant category: %(kind)s") % {"kind": label},
+                required=False,
+                max_length=100,
+                initial=names.get(kind, ""),
+                help_text=_(
+                    "How the minutes count those present from this kind of organization; "
+                    "empty: « %(kind)s ». Kinds given the same name are counted together."
+                )
+                % {"kind": label},
+            )
+
     def clean_acronym(self):
         return " ".join(self.cleaned_data["acronym"].split())
+
+    def clean_letterhead_layout(self):
+        return (
+            self.cleaned_data.get("letterhead_layout")
+            or self.instance.letterhead_layout
+            or Committee.LetterheadLayout.SIDES
+        )
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if not logo or not hasattr(logo, "image"):  # unchanged, or cleared
+            return logo
+        if logo.size > settings.LOGO_MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)s): the limit is %(limit)s."),
+                code="too_large",
+                params={
+                    "size": filesizeformat(logo.size),
+                    "limit": filesizeformat(settings.LOGO_MAX_SIZE),
+                },
+            )
+        image = logo.image
+        if image.format not in LOGO_FORMATS:
+            raise forms.ValidationError(
+                _("The logo must be a PNG or JPEG image."), code="logo_format"
+            )
+        width, height = image.size
+        if width * height > settings.LOGO_MAX_PIXELS:
+            raise forms.ValidationError(
+                _("The image is too large (%(width)s × %(height)s pixels): reduce it."),
+                code="logo_pixels",
+                params={"width": width, "height": height},
+            )
+        extension = ".png" if image.format == "PNG" else ".jpg"
+        logo.name = f"logo{extension}"  # the stored name follows the content, not the upload
+        return logo
+
+    def save(self, commit=True):
+        self.instance.participant_categories = {
+            kind: name
+            for kind in Organization.Kind.values
+            if (name := " ".join(self.cleaned_data.get(f"category_{kind}", "").split()))
+        }
+        return super().save(commit)
 
     def clean_numbering(self):
         numbering = self.cleaned_data["numbering"]

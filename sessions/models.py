@@ -1,5 +1,8 @@
+import base64
+import logging
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePath
 from typing import NamedTuple
 
@@ -31,7 +34,18 @@ from ctn.freeze import (  # noqa: F401 - SessionFrozen is part of this module's 
     refuse_rapporteurs_change_on_frozen_session,
 )
 from ctn.history import HistoryQuerySet
-from participants.models import Attendance, Person
+from participants.models import Attendance, Organization, Person
+
+logger = logging.getLogger(__name__)
+
+# The image types a committee's logo may have (what Pillow reads them as, and their MIME type).
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+def committee_logo_upload_to(committee, filename):
+    """committees/<random>.<ext>: the stored name never comes from the uploader."""
+    extension = PurePath(filename).suffix.lower()
+    return f"committees/{uuid.uuid4().hex}{extension}"
 
 
 class Committee(models.Model):
@@ -40,6 +54,14 @@ class Committee(models.Model):
         QUARTERLY = "quarterly", _("Quarterly")
         HALF_YEARLY = "half_yearly", _("Half-yearly")
         YEARLY = "yearly", _("Yearly")
+
+    class LetterheadLayout(models.TextChoices):
+        SIDES = (
+            "sides",
+            _("the authority on the left (under the logo), the State and its motto on the right"),
+        )
+        CENTRED = "centred", _("centred: the logo, the State and its motto, then the authority")
+        LOGO_LEFT = "logo_left", _("the logo on the left, the authority and the State beside it")
 
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=20)
@@ -52,6 +74,22 @@ class Committee(models.Model):
     cadence = models.CharField(
         _("cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY
     )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=committee_logo_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("Printed in the letterhead of its documents (PNG or JPEG)."),
+    )
+    letterhead_layout = models.CharField(
+        _("layout of the letterhead"),
+        max_length=20,
+        choices=LetterheadLayout.choices,
+        default=LetterheadLayout.SIDES,
+    )
+    # The names under which the minutes count those present, by kind of organization
+    # ({"tfp": "Partenaires"}); a kind left out keeps its own name. Several kinds may share one.
+    participant_categories = models.JSONField(_("participant categories"), default=dict, blank=True)
     # The committee's form: what its documents say and how (the defaults are the CTN's).
     article = models.CharField(
         _("article"),
@@ -137,6 +175,28 @@ class Committee(models.Model):
     def numbering_counts(self):
         """False for a committee whose meetings are not numbered (named by their date)."""
         return self.numbering != french.Numbering.NONE
+
+    def participant_category(self, organization_kind):
+        """The category under which the minutes count a participant of an organization of this
+        kind (Organization.Kind): the committee's name for it, else the kind's own."""
+        kind = organization_kind or Organization.Kind.OTHER
+        custom = (self.participant_categories or {}).get(kind, "").strip()
+        return custom or str(Organization.Kind(kind).label)
+
+    @cached_property
+    def logo_data_uri(self):
+        """The logo as a data: URI read from the storage (the PDFs embed it: nothing is
+        fetched), or "" without a logo. A logo gone from the storage is left out, logged."""
+        if not self.logo:
+            return ""
+        try:
+            with self.logo.storage.open(self.logo.name, "rb") as file:
+                data = file.read()
+        except OSError:
+            logger.error("The logo of the committee %s is missing: %s", self.pk, self.logo.name)
+            return ""
+        content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
     def document_title_of(self, session):
         """The title of a session's document, on its first page and on the screens: "Compte
