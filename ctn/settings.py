@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The language chosen on the profile, when there is one, over the browser's.
+    "participants.language.ProfileLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -249,7 +251,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French"))]
+# The interface speaks French or English (the profile's choice, else the browser's); the
+# documents of record are always rendered in French (reports/pdf.py).
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 TIME_ZONE = "Africa/Bamako"
 USE_I18N = True
 USE_TZ = True
@@ -313,6 +317,12 @@ SIGNING_PKCS12_FILE = env("SIGNING_PKCS12_FILE")
 SIGNING_PKCS12_PASSPHRASE = env("SIGNING_PKCS12_PASSPHRASE")
 SIGNING_PKCS12_PASSPHRASE_FILE = env("SIGNING_PKCS12_PASSPHRASE_FILE")
 DEMO_CERTIFICATE_DIR = Path(env("DEMO_CERTIFICATE_DIR", str(BASE_DIR / ".demo-certificate")))
+
+# Reminders (manage.py send_reminders, run daily): each responsible organization's contacts get
+# one digest of their open recommendations due within REMINDER_DUE_WITHIN_DAYS days or overdue,
+# at most once every REMINDER_PERIOD_DAYS days.
+REMINDER_DUE_WITHIN_DAYS = int(env("REMINDER_DUE_WITHIN_DAYS", "14"))
+REMINDER_PERIOD_DAYS = int(env("REMINDER_PERIOD_DAYS", "7"))
 
 # Ordinals as the committee writes them ("18ème"); "e" gives the strict typographic "18e".
 CTN_ORDINAL_SUFFIX = env("CTN_ORDINAL_SUFFIX", "ème")

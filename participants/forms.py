@@ -90,4 +90,4 @@ class QuickPersonForm(forms.ModelForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["notify_minutes"]
+        fields = ["language", "notify_minutes", "remind_recommendations"]

@@ -213,6 +213,10 @@ class Attendance(FreezeGuardedModel, models.Model):
         )
 
 
+# Each language named in itself, as language pickers do; empty: the browser's language.
+INTERFACE_LANGUAGES = [("", _("the browser's language")), ("fr", "Français"), ("en", "English")]
+
+
 class Membership(models.Model):
     """An organization that sits on a committee, and the person who usually represents it:
     the attendance list of a new session starts from them."""
@@ -260,7 +264,9 @@ class Membership(models.Model):
 
 
 class Profile(models.Model):
-    """A user's own preferences: e-mails of validated minutes and the private calendar link.
+    """A user's own preferences: the e-mails they receive (validated minutes, reminders of their
+    organization's recommendations), the language of the interface and the private calendar
+    link.
 
     Created the first time it is needed (`Profile.for_user`). The calendar link carries a
     random secret; only its SHA-256 is kept (`calendar_token`), so the link is shown once, when
@@ -277,6 +283,24 @@ class Profile(models.Model):
         _("e-mail me when minutes are validated"),
         default=True,
         help_text=_("An e-mail with the link to the PDF each time a compte rendu is validated."),
+    )
+    remind_recommendations = models.BooleanField(
+        _("e-mail me the recommendations of my organization that are due or overdue"),
+        default=True,
+        help_text=_(
+            "One digest at most per reminder period (a week by default): the recommendations of "
+            "validated minutes whose deadline is near or past, for which your organization is "
+            "responsible."
+        ),
+    )
+    language = models.CharField(
+        _("language of the interface"),
+        max_length=10,
+        choices=INTERFACE_LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The documents of record (minutes, attendance sheets, convocations) stay in French."
+        ),
     )
     calendar_token = models.CharField(
         _("calendar token (SHA-256)"), max_length=64, blank=True, editable=False

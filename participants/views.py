@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ctn.roles import can_edit
 from participants.forms import OrganizationForm, PersonForm, ProfileForm
+from participants.language import remember_language
 from participants.models import Organization, Person, Profile
 
 
@@ -111,7 +112,8 @@ CALENDAR_LINK_SESSION_KEY = "ctn_new_calendar_link"
 
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """The user's preferences: e-mails of validated minutes, and the private calendar link.
+    """The user's preferences: the language of the interface, the e-mails (validated minutes,
+    reminders of their organization's recommendations), and the private calendar link.
 
     A new calendar link is shown once, on the page that follows its creation: only its hash is
     kept (participants.models.Profile).
@@ -120,12 +122,25 @@ def profile(request):
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=user_profile)
     if request.method == "POST" and form.is_valid():
         form.save()
+        # The next pages, and the messages below, in the language just chosen.
+        remember_language(request, form.instance.language)
         if form.instance.notify_minutes:
             messages.success(request, _("You will receive an e-mail when minutes are validated."))
         else:
             messages.success(
                 request, _("You will no longer receive an e-mail when minutes are validated.")
             )
+        if "remind_recommendations" in form.changed_data:
+            if form.instance.remind_recommendations:
+                message = _(
+                    "You will receive the reminders of your organization's recommendations."
+                )
+            else:
+                message = _(
+                    "You will no longer receive the reminders of your organization's "
+                    "recommendations."
+                )
+            messages.success(request, message)
         return redirect("profile")
     return render(
         request,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ctn import french
 from ctn.roles import can_edit
 from participants.models import Attendance
-from reports.models import Minutes, MinutesEvent
+from reports.models import Minutes, MinutesEvent, ReminderSent
 from sessions.models import Committee, Recommendation, Session
 
 DASHBOARD_YEARS = 5
@@ -155,12 +155,23 @@ def _open_recommendations(user, today, tag):
     )
     if tag is not None:
         recommendations = recommendations.filter(tags=tag)
+    by_organization = recommendations.values(
+        "responsible_id", acronym=F("responsible__acronym")
+    ).annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    if can_edit(user):
+        # When each organization's contacts were last sent their digest (reports/reminders.py),
+        # in the same query: the coordinator sees who has been chased.
+        by_organization = by_organization.annotate(
+            last_reminded=Subquery(
+                ReminderSent.objects.filter(organization=OuterRef("responsible_id"))
+                .order_by("-sent_at")
+                .values("sent_at")[:1]
+            )
+        )
     by_organization = list(
-        recommendations.values("responsible_id", acronym=F("responsible__acronym"))
-        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
-        .order_by("-overdue", "-total", F("responsible__acronym").asc(nulls_last=True))[
-            : DASHBOARD_ORGANIZATIONS + 1
-        ]
+        by_organization.order_by(
+            "-overdue", "-total", F("responsible__acronym").asc(nulls_last=True)
+        )[: DASHBOARD_ORGANIZATIONS + 1]
     )
     base = {"status": "open", **({"tag": tag.pk} if tag else {})}
     list_url = reverse("sessions:recommendation_list")

@@ -511,8 +511,10 @@ class ReminderSent(models.Model):
     period_end = models.DateField(
         _("next digest from"), help_text=_("No other digest to this organization before then.")
     )
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
-    recipients = models.TextField(_("recipients"), help_text=_("Their e-mail addresses, one a line."))
+    sent_at = models.DateTimeField(pgettext_lazy("reminder", "sent at"), default=timezone.now)
+    recipients = models.TextField(
+        _("recipients"), help_text=_("Their e-mail addresses, one a line.")
+    )
     overdue_count = models.PositiveIntegerField(_("overdue recommendations"), default=0)
     due_soon_count = models.PositiveIntegerField(_("recommendations due soon"), default=0)
 
