@@ -1,29 +1,52 @@
-"""French wording of dates and ordinals as the committee writes them."""
+"""French wording of dates and ordinals as the committee writes them.
+
+The documents of record are rendered in French (translation.override("fr")) and read these
+words as the committee writes them. The interface shown in English reads the English forms
+("18th", "1 October 2019"): ordinals and days follow the active language.
+"""
 
 from django.conf import settings
 from django.db import models
 from django.utils.dates import MONTHS
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+
+
+def _english():
+    return (get_language() or settings.LANGUAGE_CODE).startswith("en")
+
+
+def english_ordinal(number):
+    """ "1st", "2nd", "3rd", "11th", "18th", "21st"."""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def ordinal(number, feminine=True):
-    """ "18ème", and "1ère" for the first session (the committee's usage)."""
+    """ "18ème", and "1ère" for the first session (the committee's usage); "18th" in English."""
+    if _english():
+        return english_ordinal(number)
     if number == 1:
         return "1ère" if feminine else "1er"
     return f"{number}{settings.CTN_ORDINAL_SUFFIX}"
 
 
 def day(value):
-    return "1er" if value.day == 1 else str(value.day)
+    """ "1er" for the first of the month in French, the number otherwise."""
+    return "1er" if value.day == 1 and not _english() else str(value.day)
 
 
 def month(value):
-    return str(MONTHS[value.month]).lower()
+    """ "septembre" (French months take no capital); "September" in English."""
+    name = str(MONTHS[value.month])
+    return name if _english() else name.lower()
 
 
 def long_date(value):
-    """ "28 septembre 2019", "1er octobre 2019"."""
+    """ "28 septembre 2019", "1er octobre 2019"; "1 October 2019" in English."""
     return f"{day(value)} {month(value)} {value.year}"
 
 
@@ -106,7 +129,41 @@ def with_article(name, article, of=False):
     return f"{'du' if of else 'le'} {name}"
 
 
+ENGLISH_KIND_WORDS = {"ordinary": "ordinary", "extraordinary": "extraordinary"}
+ENGLISH_NOUNS = {"session": "session", "meeting": "meeting"}
+ENGLISH_DOCUMENT_TITLES = {"minutes": "Minutes", "record": "Record of proceedings"}
+
+
 def designation(*, number, kind, noun, numbering, start_date):
+    """How the committee names one of its sessions: "18ème session ordinaire" in its documents
+    (rendered in French); "18th ordinary session" for the interface in English."""
+    if _english():
+        return _english_designation(number, kind, noun, numbering, start_date)
+    return _designation(number, kind, noun, numbering, start_date)
+
+
+def _english_designation(number, kind, noun, numbering, start_date):
+    noun_word = ENGLISH_NOUNS.get(noun, noun)
+    kind_word = ENGLISH_KIND_WORDS.get(kind, kind)
+    if numbering == Numbering.NONE:
+        qualifier = "" if kind == "ordinary" else f"{kind_word} "
+        return f"{qualifier}{noun_word} of {long_date(start_date)}"
+    text = f"{english_ordinal(number)} {kind_word} {noun_word}"
+    if numbering == Numbering.YEARLY:
+        text += f" of {start_date.year}"
+    return text
+
+
+def document_title(title, session_designation, committee_name, of_named):
+    """ "Compte rendu de la 18ème session ordinaire du Comité Technique National"; in English
+    "Minutes of the 18th ordinary session of the Comité Technique National"."""
+    if _english():
+        english = ENGLISH_DOCUMENT_TITLES.get(title, title)
+        return f"{english} of the {session_designation} of the {committee_name}"
+    return f"{DocumentTitle(title).label} de la {session_designation} {of_named}"
+
+
+def _designation(number, kind, noun, numbering, start_date):
     noun_word = MeetingNoun(noun).label if noun in MeetingNoun.values else noun
     kind_word = KIND_WORDS.get(kind, kind)
     if numbering == Numbering.NONE:

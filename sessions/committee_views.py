@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -45,9 +45,12 @@ def _preview(committee):
     example = Session(
         committee=committee, number=1, kind=Session.Kind.ORDINARY, start_date=timezone.localdate()
     )
+    # The document's words, in French whatever the interface's language.
+    with translation.override("fr"):
+        title = committee.document_title_of(example)
     return {
         "committee": committee,
-        "title": committee.document_title_of(example),
+        "title": title,
         "chaired": committee.presidency == french.Presidency.PRESIDENT,
         "categories": sorted(
             {committee.participant_category(kind) for kind in Organization.Kind.values}

@@ -976,8 +976,23 @@ class CommitteeForm(UploadRefusalMixin, forms.ModelForm):
         ]
         widgets = {"letterhead": forms.Textarea(attrs={"rows": 4})}
 
+    # The documents' own words stay French whatever the interface's language: the choices
+    # quote them, with their meaning (the PDF prints french.DocumentTitle's and MeetingNoun's).
+    WORDING_CHOICES = {
+        "document_title": [
+            ("minutes", _("« Compte rendu » (minutes)")),
+            ("record", _("« Procès-verbal » (record of proceedings)")),
+        ],
+        "meeting_noun": [
+            ("session", _("« session »")),
+            ("meeting", _("« réunion » (meeting)")),
+        ],
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, choices in self.WORDING_CHOICES.items():
+            self.fields[name].choices = choices
         self.fields["logo"].help_text = _(
             "Printed in the letterhead of its documents: PNG or JPEG, %(limit)s at most."
         ) % {"limit": filesizeformat(settings.LOGO_MAX_SIZE)}

@@ -5,15 +5,16 @@ as parts (reports/history.py adds the minutes' workflow, downloads and audit ent
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import JSONObject
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 def recorded_models():
@@ -72,8 +73,7 @@ def display(value, model_field, related):
     if isinstance(model_field, models.DateField) and not isinstance(
         model_field, models.DateTimeField
     ):
-        year, month, day = str(value)[:10].split("-")
-        return f"{day}/{month}/{year}"
+        return date_format(date.fromisoformat(str(value)[:10]), "SHORT_DATE_FORMAT")
     return Truncator(str(value)).chars(200)
 
 
@@ -267,12 +267,13 @@ def _row_label(model, data, related):
         return name
     if data.get("person_id") is not None:
         person_model = apps.get_model("participants", "Person")
-        return f"{name} : {related.get((person_model, data['person_id']), data['person_id'])}"
+        person = related.get((person_model, data["person_id"]), data["person_id"])
+        return gettext("%(row)s: %(person)s") % {"row": name, "person": person}
     for attname in LABEL_FIELDS:
         text = data.get(attname)
         if text:
-            return f"{name} : « {Truncator(text).chars(60)} »"
-    return f"{name} n° {data['id']}"
+            return gettext("%(row)s: “%(text)s”") % {"row": name, "text": Truncator(text).chars(60)}
+    return gettext("%(row)s no. %(number)s") % {"row": name, "number": data["id"]}
 
 
 def content_history(session):

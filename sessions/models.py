@@ -202,9 +202,11 @@ class Committee(models.Model):
         """The title of a session's document, on its first page and on the screens: "Compte
         rendu de la 18ème session ordinaire du Comité Technique National", "Procès-verbal de
         la 1ère session ordinaire de l’année 2024 du Comité de Pilotage", "Compte rendu de la
-        réunion du 12 mars 2015 du Bureau du Comité" (the committee's words, in French)."""
-        document = french.DocumentTitle(self.document_title).label
-        return f"{document} de la {self.designation(session)} {self.of_named}"
+        réunion du 12 mars 2015 du Bureau du Comité" (the committee's words, in French; in
+        English for the interface in English)."""
+        return french.document_title(
+            self.document_title, self.designation(session), self.name, self.of_named
+        )
 
     def numbering_year_of(self, start_date):
         """The year a session starting on `start_date` is numbered in: its own for a committee

@@ -1,4 +1,5 @@
-"""The French catalogue is complete and the committed .mo is in step with the .po."""
+"""Both catalogues (French, English) are complete and their committed .mo are in step with
+the .po."""
 
 import shutil
 import subprocess
@@ -8,7 +9,14 @@ import pytest
 
 from ctn.settings import BASE_DIR
 
-PO = BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+LANGUAGES = ["fr", "en"]
+
+
+def po_of(language):
+    return BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+PO = po_of("fr")
 MO = PO.with_suffix(".mo")
 
 pytestmark = pytest.mark.skipif(
@@ -35,9 +43,10 @@ def msgids(po_path):
     return entries
 
 
-def test_every_message_has_a_french_translation():
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_has_a_translation(language):
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)],
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po_of(language))],
         capture_output=True,
         text=True,
         check=False,
@@ -47,11 +56,38 @@ def test_every_message_has_a_french_translation():
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
 
 
-def test_committed_mo_is_compiled_from_the_po(tmp_path):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_committed_mo_is_compiled_from_the_po(tmp_path, language):
+    po = po_of(language)
     compiled = tmp_path / "django.mo"
-    subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(PO)], check=True)
+    subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(po)], check=True)
 
-    assert compiled.read_bytes() == MO.read_bytes(), "run `make messages` and commit the .mo"
+    assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
+        "run `make messages` and commit the .mo"
+    )
+
+
+def test_both_catalogues_hold_the_same_messages():
+    assert msgids(po_of("en")) == msgids(po_of("fr"))
+
+
+def test_a_message_left_untranslated_is_found(tmp_path):
+    """The check above fails on an empty translation, in either catalogue."""
+    po = tmp_path / "django.po"
+    po.write_text(
+        po_of("en").read_text(encoding="utf-8")
+        + '\nmsgid "A message nobody translated"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert "1 untranslated message" in result.stderr
 
 
 def test_catalogue_holds_every_string_of_the_code(tmp_path):
