@@ -141,3 +141,27 @@ def test_the_header_links_to_the_profile(login, coordinator):
     page = login(coordinator).get(reverse("home")).content.decode()
 
     assert f'href="{reverse("profile")}"' in page
+
+
+def test_a_contact_opts_out_of_the_reminders_and_back_in(login, partner):
+    client = login(partner)
+
+    client.post(reverse("profile"), {"notify_minutes": "on"})
+    out = client.get(reverse("profile")).content.decode()
+    client.post(reverse("profile"), {"notify_minutes": "on", "remind_recommendations": "on"})
+    back = client.get(reverse("profile")).content.decode()
+
+    assert Profile.objects.get(user=partner).remind_recommendations is True
+    assert "Vous ne recevrez plus les rappels des recommandations de votre organisation." in out
+    assert "Vous recevrez les rappels des recommandations de votre organisation." in back
+    assert 'name="remind_recommendations"' in back and 'name="language"' in back
+
+
+def test_an_unknown_language_is_refused(login, partner):
+    client = login(partner)
+
+    response = client.post(reverse("profile"), {"language": "de", "notify_minutes": "on"})
+
+    assert response.status_code == 200
+    assert Profile.objects.get(user=partner).language == ""
+    assert "Sélectionnez un choix valide." in response.content.decode()
