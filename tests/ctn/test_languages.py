@@ -5,6 +5,7 @@ French with no English. What the users recorded (names, texts of the sessions) i
 language they wrote it: every text of the database is taken out of the page before it is read.
 """
 
+import functools
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -17,6 +18,7 @@ from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import trans_real
 
 from bench.history import build_history
 from participants.models import Profile
@@ -134,12 +136,31 @@ def words(text):
     return {word.lower() for word in re.findall(r"[^\W\d_]+|\d+(?:er|ère|ème)\b", text)}
 
 
+@functools.cache
+def catalogue_lines(language):
+    """The messages of the other language's interface that are a whole line of a page: the
+    French translations (for an English page) or the English msgids (for a French page) of
+    two words or more that differ between the two languages."""
+    catalog = trans_real.translation("fr")._catalog
+    lines = set()
+    for key, french in catalog.items():
+        english = key[0] if isinstance(key, tuple) else key.split("\x04")[-1]
+        if not isinstance(french, str) or french == english or "%" in english + french:
+            continue
+        line = french if language == "en" else english
+        if len(line.split()) >= 2:
+            lines.add(line)
+    return frozenset(lines)
+
+
 def foreign_words(text, language):
     found = words(text)
+    lines = {" ".join(line.split()) for line in text.splitlines()}
+    whole_messages = sorted(lines & catalogue_lines(language))
     if language == "en":
         accented = {w for w in found if re.search(r"[éèêëàâäçôöûùüîïœ]", w)}
-        return sorted((found & FRENCH_WORDS) | accented)
-    return sorted(found & ENGLISH_WORDS)
+        return sorted((found & FRENCH_WORDS) | accented) + whole_messages
+    return sorted(found & ENGLISH_WORDS) + whole_messages
 
 
 def _in_context(word, text):
