@@ -128,6 +128,15 @@ def sign_pdf(pdf, *, reason):
         from pyhanko.sign import fields, signers
 
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        # pyHanko writes its own name as the XMP metadata's producer but appends it to the Info
+        # dictionary's: the two would differ, which PDF/A forbids. Without an Info producer,
+        # it writes the same in both.
+        try:
+            info = writer.trailer["/Info"]
+        except KeyError:
+            info = None
+        if info is not None and "/Producer" in info:
+            del info["/Producer"]
         metadata = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,

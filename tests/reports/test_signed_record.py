@@ -4,6 +4,7 @@ A signing failure leaves nothing validated. The verification page names the sign
 
 import hashlib
 import io
+import re
 import shutil
 import stat
 import subprocess
@@ -75,12 +76,21 @@ def test_the_stored_sha256_and_signer_are_those_of_the_signed_bytes(validated_18
     )
 
 
-def test_the_signature_is_an_incremental_update_of_the_rendered_pdf_a(validated_18):
+def test_the_signature_is_an_incremental_update_of_the_rendered_pdf_a(validated_18, tmp_path):
     pdf = bytes(validated_18.pdf)
+    path = tmp_path / "record.pdf"
+    path.write_bytes(pdf)
+
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    xmp = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True).stdout
 
     # WeasyPrint's file ends at its first %%EOF; the signature's objects follow it.
     assert pdf.count(b"%%EOF") == 2
     assert pdf.index(b"/Type /Sig") > pdf.index(b"%%EOF")
+    # Still PDF/A-3a, its Info dictionary in step with its XMP metadata.
+    assert 'pdfaid:part="3" pdfaid:conformance="A"' in xmp
+    producer = re.search(r"^Producer:\s+(.*)$", info.stdout, re.MULTILINE).group(1)
+    assert f'pdf:Producer="{producer}"' in xmp
 
 
 def _nothing_validated(minutes):
@@ -178,7 +188,7 @@ def test_make_demo_certificate_makes_one_that_signs_with_debug_on(
     assert files == ["ctn-demo-certificate.p12", "ctn-demo-certificate.passphrase"]
     for path in (tmp_path / "demo").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert version.signer.startswith("Comité Technique National – démonstration")
+    assert version.signer == "Comité Technique National – certificat de démonstration (CTN)"
 
 
 def test_the_demo_certificate_never_signs_with_debug_off(settings, tmp_path):

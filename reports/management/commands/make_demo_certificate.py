@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from reports.signing import make_demo_certificate
 
-DEMO_SIGNER = "Comité Technique National – démonstration"
-DEMO_ORGANIZATION = "CTN (certificat auto-signé de démonstration)"
+DEMO_SIGNER = "Comité Technique National – certificat de démonstration"
+DEMO_ORGANIZATION = "CTN"
 
 
 class Command(BaseCommand):
