@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 
@@ -9,6 +10,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -292,6 +294,14 @@ class RecommendationForm(SectionForm):
             "due_date": DateInput(),
         }
 
+    def clean(self):
+        cleaned_data = super().clean()
+        # The solution is that of a blocker: the screen shows it on blockers only, and what a
+        # recommendation's row may still carry (typed before its kind changed) is not kept.
+        if cleaned_data.get("kind") != Recommendation.Kind.BLOCKER:
+            cleaned_data["solution"] = ""
+        return cleaned_data
+
 
 class AttendanceForm(forms.ModelForm):
     """One person of the attendance list: their status and the days they were there.
@@ -359,7 +369,67 @@ class AttendanceForm(forms.ModelForm):
         return attendance
 
 
-class SectionFormSet(BaseInlineFormSet):
+@dataclass(frozen=True)
+class RowError:
+    """One error of a row, for the summary at the top of a long form: the field's label and
+    the id its link goes to (none for an error of the whole row)."""
+
+    label: str
+    field_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    number: int
+    anchor: str
+    name: str
+    errors: list
+
+
+class ErrorSummaryMixin:
+    """A formset's rows in error, each named and with its errors, for the summary at the top
+    of its screen (components/_formset_error_summary.html): the error on row 3 can be 2,000 px
+    lower. `row_name(form)` says what a row is about."""
+
+    def row_anchor(self, form):
+        return f"{form.prefix}-row"
+
+    def row_name(self, form):
+        return ""
+
+    @property
+    def error_rows(self):
+        rows = []
+        for number, form in enumerate(self.forms, start=1):
+            if not form.errors:
+                continue
+            errors = [RowError("", "", message) for message in form.non_field_errors()]
+            errors += [
+                RowError(form[name].label, form[name].id_for_label, message)
+                for name, messages in form.errors.items()
+                if name in form.fields
+                for message in messages
+            ]
+            name = Truncator(" ".join(str(self.row_name(form)).split())).chars(60)
+            rows.append(ErrorRow(number, self.row_anchor(form), name, errors))
+        return rows
+
+
+# The field whose value names a row of a section in the error summary, the first one filled.
+NAMING_FIELDS = (
+    "title",
+    "text",
+    "description",
+    "person",
+    "speaker",
+    "speaker_label",
+    "responsible",
+    "responsible_label",
+)
+
+
+class SectionFormSet(ErrorSummaryMixin, BaseInlineFormSet):
     """The whole list of one section of a session, edited at once.
 
     Choice lists (people, organizations, agenda items) are read once for all the rows, rows
@@ -400,6 +470,21 @@ class SectionFormSet(BaseInlineFormSet):
 
     def help_id(self, name):
         return f"{self.prefix}-help-{name}"
+
+    def row_name(self, form):
+        for name in NAMING_FIELDS:
+            if name not in form.fields:
+                continue
+            value = form[name].value()
+            if value in (None, ""):
+                continue
+            field = form.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                # The label of the choice: the choice lists are shared and already read.
+                labels = (str(label) for key, label in field.choices if str(key) == str(value))
+                return next(labels, "")
+            return value
+        return ""
 
     @property
     def help_texts(self):
@@ -704,7 +789,7 @@ class FollowUpForm(forms.Form):
         return cleaned_data
 
 
-class BaseFollowUpFormSet(BaseFormSet):
+class BaseFollowUpFormSet(ErrorSummaryMixin, BaseFormSet):
     """The follow-up of the earlier recommendations at one session, all rows at once.
 
     `recommendations` are the rows offered (see RecommendationQuerySet.to_follow_up_at);
@@ -736,6 +821,10 @@ class BaseFollowUpFormSet(BaseFormSet):
                 self.recommendations.update(more.in_bulk(posted))
         for form in self.forms:
             form.recommendation_row = self.recommendations.get(self._form_id(form))
+
+    def row_name(self, form):
+        recommendation = getattr(form, "recommendation_row", None)
+        return recommendation.text if recommendation else ""
 
     def _form_id(self, form):
         value = form["recommendation"].value()
