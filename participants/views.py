@@ -25,7 +25,8 @@ def require_editor(user):
 
 def organization_list(request):
     require_editor(request.user)
-    organizations = Organization.objects.annotate(people_count=Count("people"))
+    # Ordered here: Django leaves Meta.ordering out of a query with GROUP BY.
+    organizations = Organization.objects.annotate(people_count=Count("people")).order_by("acronym")
     return render(request, "participants/organization_list.html", {"organizations": organizations})
 
 
