@@ -620,8 +620,10 @@ class BaseAttendanceFormSet(SectionFormSet):
                 form.chosen_person = form.instance.person
                 continue
             value = form["person"].value()
-            if value not in (None, "") and str(value).isdigit() and len(str(value)) < 12:
-                wanted[form] = int(value)
+            text = str(value) if value is not None else ""
+            # Plain digits only ("²" and "١٢" are digits to str.isdigit()), within any key.
+            if text.isascii() and text.isdigit() and len(text) < 12:
+                wanted[form] = int(text)
         people = Person.objects.select_related("organization").in_bulk(set(wanted.values()))
         for form, pk in wanted.items():
             form.chosen_person = people.get(pk)

@@ -231,6 +231,20 @@ def test_a_pre_fill_with_a_tampered_form_starts_again_from_the_saved_list(
     assert not session.attendances.exists()
 
 
+@pytest.mark.parametrize("value", ["²", "١٢", "-1", "1.5", "9" * 30, "\x00", "<b>1</b>"])
+def test_a_pre_fill_with_a_strange_person_answers_in_french(login, secretariat, session, value):
+    response = login(secretariat).post(
+        screen(session),
+        formset_data(
+            [{"person": value, "status": "present", "days": EVERY_DAY}], _prefill="members"
+        ),
+    )
+
+    assert response.status_code == 200
+    assert listed(response) == []
+    assert not session.attendances.exists()
+
+
 def test_an_unknown_pre_fill_is_a_plain_save(login, secretariat, session):
     person = PersonFactory()
 
