@@ -3,6 +3,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,8 @@ from ctn import french
 from ctn.dates import BoundedDateField, DateInput
 from ctn.uploads import UploadRefusalMixin
 from reports.models import Minutes, MinutesVersion
-from sessions.models import Session
+from sessions.annexes import detect_content_type
+from sessions.models import Annex, Session
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -170,6 +172,41 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, action, **kwargs):
         kwargs.setdefault("auto_id", f"{action}_%s")
         super().__init__(*args, **kwargs)
+
+
+class OriginalScanForm(UploadRefusalMixin, forms.Form):
+    """The scan of the signed original of earlier minutes (a PDF). Its limit is that of the
+    verification page, settings.VERIFY_MAX_SIZE, so that anyone can check the file there; a
+    file over it is refused before it is read (ctn/uploads.py)."""
+
+    file = forms.FileField(label=_("Scan of the signed original (PDF)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Earlier minutes kept on paper or in Word: the signed original, scanned to PDF "
+            "(%(limit)s at most). It is kept as it is and becomes the document of record once "
+            "the coordinator records its adoption."
+        ) % {"limit": filesizeformat(settings.VERIFY_MAX_SIZE)}
+        self.fields["file"].widget.attrs["accept"] = ".pdf"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.VERIFY_MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)s): the limit is %(limit)s."),
+                code="too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.VERIFY_MAX_SIZE),
+                },
+            )
+        if detect_content_type(upload) != Annex.ContentType.PDF:
+            raise forms.ValidationError(
+                _("This file is not a PDF: scan the signed original to PDF."), code="not_pdf"
+            )
+        upload.seek(0)
+        return upload
 
 
 class VerifyForm(UploadRefusalMixin, forms.Form):

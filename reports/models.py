@@ -161,6 +161,7 @@ RECORD_COLUMNS = (
     "amendments",
     "adoption_mode",
     "adopted_on",
+    "original_scan",
     "record_json",
     "signer",
     "signer_certificate_sha256",
@@ -256,6 +257,14 @@ class MinutesVersion(models.Model):
         null=True,
         blank=True,
         help_text=_("The day of the committee's decision, not the day it was recorded."),
+    )
+    original_scan = models.BooleanField(
+        _("signed original, scanned"),
+        default=False,
+        help_text=_(
+            "Earlier minutes kept on paper or in Word: the file is the scan of the signed "
+            "original, kept as it was uploaded, instead of a PDF produced by the application."
+        ),
     )
     erratum_reason = models.TextField(_("reason for the erratum"), blank=True)
     erratum_opened_by = models.ForeignKey(

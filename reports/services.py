@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctn import french
 from ctn.freeze import lock_sessions
-from ctn.roles import has_role
+from ctn.roles import can_edit, has_role
 from reports import distribution, downloads, signing
 from reports.models import Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
@@ -117,6 +117,50 @@ def submit(minutes, user):
         _check(minutes, Minutes.Action.SUBMIT, user)
         _move(minutes, Minutes.Action.SUBMIT, user, to_status=Minutes.Status.SUBMITTED)
     return minutes
+
+
+def attach_original_scan(minutes, user, pdf):
+    """Earlier minutes kept on paper or in Word: the secretariat (or the coordinator) attaches
+    the scan of the signed original, which becomes the file of the version being drafted, kept
+    byte for byte (MinutesVersion.original_scan). Validation then records when and how the
+    committee adopted it, instead of producing a PDF; partners see it only once validated.
+
+    Only for minutes in draft that were never validated (a validated record is never replaced:
+    an erratum produces a new version), of a session already held. A new scan replaces the one
+    attached before. Writes the unvalidated MinutesVersion, nothing else; raises MinutesError.
+    """
+    with transaction.atomic():
+        minutes = _lock(minutes)
+        if not can_edit(user):
+            raise MinutesPermissionDenied(_("Your role does not allow this action on the minutes."))
+        if minutes.status != Minutes.Status.DRAFT:
+            raise MinutesError(
+                _(
+                    "The minutes are %(status)s: the original can only be attached to minutes "
+                    "in draft."
+                )
+                % {"status": minutes.get_status_display()}
+            )
+        if minutes.versions.validated().exists():
+            raise MinutesError(
+                _(
+                    "These minutes already have a validated version: the record is not "
+                    "replaced by a scan."
+                )
+            )
+        if minutes.session.end_date > timezone.localdate():
+            raise MinutesError(
+                _("The original of earlier minutes is attached once the session has been held.")
+            )
+        version, _created = MinutesVersion.objects.get_or_create(
+            minutes=minutes, number=minutes.version
+        )
+        version.pdf = pdf
+        version.sha256 = hashlib.sha256(pdf).hexdigest()
+        version.size = len(pdf)
+        version.original_scan = True
+        version.save(update_fields=["pdf", "sha256", "size", "original_scan"])
+    return version
 
 
 def _check_validated_during(minutes, during):
@@ -249,24 +293,11 @@ def validate(
         version.adoption_mode, version.adopted_on = _adoption(
             minutes, adoption_mode, validated_during, adopted_on
         )
-        try:
-            pdf = render_minutes_pdf(minutes, record=True, version=version)
-        except PdfRenderingError as exc:
-            logger.exception("PDF of record of %s could not be rendered", minutes)
-            raise MinutesError(
-                _(
-                    "The PDF of the minutes could not be produced, so the validation was not "
-                    "recorded and nothing changed. Try again; if it fails again, tell the "
-                    "administrator."
-                )
-            ) from exc
-        signed = _sign(minutes, version, pdf)
-        version.pdf = signed.pdf
-        version.sha256 = hashlib.sha256(signed.pdf).hexdigest()
-        version.size = len(signed.pdf)
-        version.signer = signed.signer
-        version.signer_certificate_sha256 = signed.certificate_sha256
-        version.save()
+        if version.original_scan:
+            # Earlier minutes: the signed original, scanned, is the record as uploaded.
+            version.save()
+        else:
+            _record_produced_pdf(minutes, version)
         _record_annexes(version, now)
         _move(
             minutes,
@@ -283,6 +314,28 @@ def validate(
         # and leaves the validation as it is (robust).
         transaction.on_commit(partial(distribution.notify_partners, version), robust=True)
     return version
+
+
+def _record_produced_pdf(minutes, version):
+    """Render, sign and store the PDF of record of `version` (inside validate's transaction)."""
+    try:
+        pdf = render_minutes_pdf(minutes, record=True, version=version)
+    except PdfRenderingError as exc:
+        logger.exception("PDF of record of %s could not be rendered", minutes)
+        raise MinutesError(
+            _(
+                "The PDF of the minutes could not be produced, so the validation was not "
+                "recorded and nothing changed. Try again; if it fails again, tell the "
+                "administrator."
+            )
+        ) from exc
+    signed = _sign(minutes, version, pdf)
+    version.pdf = signed.pdf
+    version.sha256 = hashlib.sha256(signed.pdf).hexdigest()
+    version.size = len(signed.pdf)
+    version.signer = signed.signer
+    version.signer_certificate_sha256 = signed.certificate_sha256
+    version.save()
 
 
 def _sign(minutes, version, pdf):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:session_pk>/preview.pdf", views.preview_pdf, name="preview_pdf"),
     path("<int:session_pk>/submit/", views.submit, name="submit"),
     path("<int:session_pk>/validate/", views.validate, name="validate"),
+    path("<int:session_pk>/original/", views.attach_original, name="original"),
     path("<int:session_pk>/return/", views.return_to_draft, name="return"),
     path("<int:session_pk>/erratum/", views.open_erratum, name="erratum"),
     path("<int:session_pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),

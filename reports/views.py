@@ -26,7 +26,7 @@ from ctn import cache
 from ctn.roles import can_edit, has_role, is_coordinator
 from ctn.uploads import limit_upload, upload_refusal
 from reports import audit, completeness, dashboard, history, pdf_store, services
-from reports.forms import ReasonForm, ValidateForm, VerifyForm
+from reports.forms import OriginalScanForm, ReasonForm, ValidateForm, VerifyForm
 from reports.models import Minutes, MinutesEvent, MinutesVersion, strong_etag
 from reports.pdf import (
     PdfRenderingError,
@@ -142,6 +142,14 @@ def _detail_context(request, minutes, **forms):
             during_id=minutes.session_id,
             action__in=[Minutes.Action.VALIDATE, Minutes.Action.POSTPONE],
         ).select_related("minutes__session__committee", "actor")
+    if minutes.pk:
+        context["original_scan"] = (
+            minutes.versions.without_pdf()
+            .filter(number=minutes.version, original_scan=True)
+            .first()
+        )
+    if _may_attach_original(user, minutes):
+        context["scan_form"] = forms.get("scan_form") or OriginalScanForm()
     if "validate" in allowed:
         context["validate_form"] = forms.get("validate_form") or ValidateForm(
             minutes=minutes, initial={"reviewed": minutes_fingerprint(minutes)}
@@ -186,6 +194,45 @@ def submit(request, session_pk):
     except services.MinutesError as error:
         return _refused(request, minutes, error)
     messages.success(request, _("The minutes were submitted to the coordinator for validation."))
+    return redirect(minutes.get_absolute_url())
+
+
+def _may_attach_original(user, minutes):
+    """Earlier minutes: an editor may attach the signed original while they are a draft never
+    validated, of a session already held (services.attach_original_scan says why not)."""
+    return (
+        can_edit(user)
+        and minutes.status == Minutes.Status.DRAFT
+        and minutes.session.end_date <= timezone.localdate()
+        and not (minutes.pk and minutes.versions.validated().exists())
+    )
+
+
+@require_POST
+@limit_upload("VERIFY_MAX_SIZE")
+def attach_original(request, session_pk):
+    """The secretariat records earlier minutes kept on paper: the scan of the signed original
+    becomes the file of the version in draft (services.attach_original_scan)."""
+    minutes = get_minutes_for_user(request.user, session_pk)
+    _require_editor(request.user)
+    form = OriginalScanForm(request.POST, request.FILES, refusal=upload_refusal(request))
+    if not form.is_valid():
+        context = _detail_context(request, minutes, scan_form=form)
+        return render(request, "reports/minutes_detail.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        services.attach_original_scan(
+            services.minutes_for(minutes.session), request.user, upload.read()
+        )
+    except services.MinutesError as error:
+        return _refused(request, minutes, error)
+    messages.success(
+        request,
+        _(
+            "The signed original is attached. Submit the minutes: the coordinator records when "
+            "and how the committee adopted them."
+        ),
+    )
     return redirect(minutes.get_absolute_url())
 
 

@@ -490,6 +490,14 @@ CASES += [
         get=(LOGIN, 405, 405, 405, 405),
         post=(LOGIN, 404, 403, 200, 404),
     ),
+    # Earlier minutes: the scan of the signed original (a POST without a file is a 400).
+    case(
+        "reports:original",
+        objects="draft",
+        session_pk="draft",
+        get=(LOGIN, 405, 405, 405, 405),
+        post=(LOGIN, 404, 400, 400, 404),
+    ),
     case(
         "reports:return",
         objects="draft",

@@ -369,6 +369,16 @@ FORM_SCREENS = {
             upload="file",
         )
     ],
+    "OriginalScanForm": [
+        Screen(
+            "reports:detail",
+            ("scan_form",),
+            kwargs={"session_pk": "draft"},
+            action="reports:original",
+            upload="file",
+            examples=30,
+        )
+    ],
     "AnnexForm": [
         Screen(
             "sessions:annexes",

@@ -106,6 +106,7 @@ NOT_PAGES = {
     "readyz",
     "reports:submit",
     "reports:validate",
+    "reports:original",
     "reports:return",
     "reports:erratum",
     "calendar_link_create",
