@@ -459,6 +459,33 @@ class Session(FreezeGuardedModel, models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
+    # What the convocation prints beyond the session itself (reports/pdf.py).
+    start_time = models.TimeField(
+        _("start time"), null=True, blank=True, help_text=_("The time of the opening, on day 1.")
+    )
+    convocation_reference = models.CharField(
+        _("reference of the convocation"),
+        max_length=100,
+        blank=True,
+        help_text=_("The letter's number, for example N° 0125/MSDS-UTGFS."),
+    )
+    convocation_place = models.CharField(
+        _("convocation issued at"),
+        max_length=100,
+        blank=True,
+        help_text=_("The city it is sent from; the session's city when left empty."),
+    )
+    convocation_date = models.DateField(
+        _("convocation dated"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the letter; the day it is printed when left empty."),
+    )
+    practical_details = models.TextField(
+        _("practical details"),
+        blank=True,
+        help_text=_("Travel, accommodation, documents to bring, contact."),
+    )
     # Optimistic lock of the session and of its sections: every save through the screens
     # checks and bumps it in one UPDATE (sessions/locking.py), so a concurrent edit is refused.
     edit_count = models.PositiveIntegerField(_("edit count"), default=1, editable=False)
