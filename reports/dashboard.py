@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from ctn import french
 from ctn.roles import can_edit
 from participants.models import Attendance
 from reports.models import Minutes, MinutesEvent, ReminderSent
@@ -200,7 +199,7 @@ def _attendance_rates(sessions):
     present (or represented) over listed, per session and overall."""
     latest = list(sessions.latest_held(4).select_related("committee"))
     for session in latest:
-        session.short_label = french.ordinal(session.number)
+        session.short_label = session.committee.short_designation(session)
     rows = (
         Attendance.objects.filter(session_id__in=[s.pk for s in latest])
         .values(

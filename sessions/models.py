@@ -198,6 +198,15 @@ class Committee(models.Model):
         content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
+    def short_designation(self, session):
+        """A session in a table's column heading: "18ème", "1ère (2024)" for a committee
+        numbering per year, "12/03/2015" for an unnumbered meeting."""
+        if not self.numbering_counts:
+            return session.start_date.strftime("%d/%m/%Y")
+        if self.numbering == french.Numbering.YEARLY:
+            return f"{french.ordinal(session.number)} ({session.start_date.year})"
+        return french.ordinal(session.number)
+
     def document_title_of(self, session):
         """The title of a session's document, on its first page and on the screens: "Compte
         rendu de la 18ème session ordinaire du Comité Technique National", "Procès-verbal de

@@ -195,6 +195,11 @@ def _edit_session(request, session):
                 session = form.save()
         except locking.EditConflict:
             return locking.edit_conflict(request, session, "sessions/session_form.html", context)
+        except IntegrityError:
+            # Another session took this number between the form's check and the save: the
+            # unique constraint refused it; nothing was written.
+            form.add_error("number", form.instance.number_clash() or _("Choose another number."))
+            return render(request, "sessions/session_form.html", context)
         if adding:
             message = _("The %(session)s has been created. Fill in its sections below.")
         else:

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from reports.pdf import _committee_wording
-from tests.factories import CommitteeFactory, SessionFactory
+from tests.factories import AttendanceFactory, CommitteeFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +73,10 @@ def test_the_pages_of_a_yearly_session_use_its_name(login, secretariat):
     listing = client.get("/sessions/").content.decode()
     minutes = client.get(f"/reports/{session.pk}/").content.decode()
 
-    assert "<h1 class=\"h3\">2ème session ordinaire de l’année 2024</h1>" in page
+    assert '<h1 class="h3">2ème session ordinaire de l’année 2024</h1>' in page
     assert "2ème session ordinaire de l’année 2024" in listing
     assert (
-        "<h1 class=\"h3\">Compte rendu de la 2ème session ordinaire de l’année 2024 du Comité "
+        '<h1 class="h3">Compte rendu de la 2ème session ordinaire de l’année 2024 du Comité '
         "de Pilotage</h1>" in minutes
     )
 
@@ -88,3 +88,22 @@ def test_the_header_links_the_coordinator_to_the_committees(login, coordinator, 
     link = '<a class="nav-link" href="/sessions/committees/">Comités</a>'
     assert link in coordinator_home
     assert link not in secretariat_home
+
+
+def test_the_dashboard_heads_its_attendance_columns_as_the_committee_numbers(login, secretariat):
+    copil = CommitteeFactory(acronym="COPIL", name="Comité de Pilotage", numbering="yearly")
+    bureau = CommitteeFactory(acronym="BUR", name="Bureau du Comité", numbering="none")
+    person = PersonFactory()
+    for held in (
+        one_day(copil, 2, datetime.date(2024, 6, 20)),
+        one_day(copil, 1, datetime.date(2025, 3, 13)),
+        one_day(bureau, 7, datetime.date(2015, 3, 12)),
+    ):
+        AttendanceFactory(session=held, person=person)
+
+    response = login(secretariat).get("/")
+
+    assert {
+        table["committee"].acronym: [s.short_label for s in table["sessions"]]
+        for table in response.context["attendance"]
+    } == {"BUR": ["12/03/2015"], "COPIL": ["2ème (2024)", "1ère (2025)"]}
