@@ -195,10 +195,23 @@
   }
 
   enhanceAll(document);
-  // Rows added by "Add a row" (formset.js) get their picker too.
+  // Rows added by "Add a row" (formset.js) get their picker too, which takes the focus that
+  // formset.js gave to the row's first field (the select, now hidden).
   document.querySelectorAll("[data-formset]").forEach(function (rows) {
-    new MutationObserver(function () {
+    new MutationObserver(function (mutations) {
       enhanceAll(rows);
+      var box = null;
+      mutations.forEach(function (mutation) {
+        mutation.addedNodes.forEach(function (node) {
+          if (node.nodeType === Node.ELEMENT_NODE) {
+            box = node.querySelector(".person-picker input") || box;
+          }
+        });
+      });
+      var focused = document.activeElement;
+      if (box && (!rows.contains(focused) || focused.hidden)) {
+        box.focus();
+      }
     }).observe(rows, { childList: true });
   });
 })();

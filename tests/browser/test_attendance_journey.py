@@ -197,3 +197,25 @@ def test_the_attendance_list_works_without_javascript(chromium, live_server, sec
     days = {a.person_id: a.day_numbers(3) for a in session.attendances.all()}
     assert days == {member.pk: [1, 2], walk_in.pk: [1, 2, 3]}
     context.close()
+
+
+def test_a_row_added_in_the_browser_gets_a_picker_with_the_focus(page, browser_login, secretariat):
+    session = SessionFactory(number=18)
+    walk_in = PersonFactory(
+        first_name="Hassane", last_name="Tangara", organization=OrganizationFactory(acronym="ANAM")
+    )
+    browser_login(secretariat)
+    page.goto(f"/sessions/{session.pk}/attendance/")
+    page.wait_for_load_state()
+
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    box = page.get_by_role("group", name="Ligne 4", exact=True).get_by_role(
+        "combobox", name="Personne"
+    )
+    expect(box).to_be_focused()
+    page.keyboard.type("tanga")
+    page.get_by_role("option", name="Hassane TANGARA (ANAM)").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Modifications enregistrées")
+    assert [a.person for a in session.attendances.all()] == [walk_in]
