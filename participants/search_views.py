@@ -35,8 +35,7 @@ def person_search(request):
     return JsonResponse(
         {
             "results": [
-                {"id": person.pk, "label": person_label(person)}
-                for person in people[:MAX_RESULTS]
+                {"id": person.pk, "label": person_label(person)} for person in people[:MAX_RESULTS]
             ]
         }
     )
