@@ -282,3 +282,22 @@ def test_anonymous_pages_follow_the_browser(client):
 
     assert foreign_words(interface_text(english.content.decode(), [], "en"), "en") == []
     assert foreign_words(interface_text(french.content.decode(), [], "fr"), "fr") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_error_pages_speak_the_users_language(client, partner, language):
+    Profile.objects.create(user=partner, language=language)
+    client.force_login(partner, backend=settings.AUTHENTICATION_BACKENDS[-1])
+
+    pages = {
+        404: client.get("/sessions/999999/"),
+        403: client.get(reverse("participants:person_list")),
+        405: client.get(reverse("calendar_link_revoke")),
+    }
+
+    for status, response in pages.items():
+        assert response.status_code == status
+        text = interface_text(response.content.decode(), database_texts(), language)
+        assert foreign_words(text, language) == [], status
+        assert f'<html lang="{language}"' in response.content.decode()
