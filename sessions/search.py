@@ -413,10 +413,16 @@ def _shown_sql(source, count):
     )
 
 
+# What the groups' headings need of a committee (Session.__str__ is its designation), read with
+# the texts: its acronym as first text, these as first extras.
+COMMITTEE_EXTRAS = ("numbering", "meeting_noun")
+
+
 def _committees_sql(count):
     qn = connection.ops.quote_name
     columns = ["'committee'", "c.id", "c.acronym"] + ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - 1)
-    columns += ["CAST(NULL AS INTEGER)"] + ["CAST(NULL AS TEXT)"] * EXTRA_COLUMNS
+    columns += ["CAST(NULL AS INTEGER)"] + [f"c.{qn(name)}" for name in COMMITTEE_EXTRAS]
+    columns += ["CAST(NULL AS TEXT)"] * (EXTRA_COLUMNS - len(COMMITTEE_EXTRAS))
     ids = ", ".join(["%s"] * count)
     return (
         f"SELECT {', '.join(columns)} FROM {qn(_model('Committee')._meta.db_table)} c"  # noqa: S608  # nosec B608
@@ -518,7 +524,19 @@ def search(user, query, *, tag=None):
     texts = {(row[0], row[1]): row[2:] for row in _execute(" UNION ALL ".join(parts), params)}
     db = connection.alias
     committees = {
-        pk: _from_db(Committee, db, id=pk, acronym=texts["committee", pk][0])
+        pk: _from_db(
+            Committee,
+            db,
+            id=pk,
+            acronym=texts["committee", pk][0],
+            **dict(
+                zip(
+                    COMMITTEE_EXTRAS,
+                    texts["committee", pk][TEXT_COLUMNS + 1 :],
+                    strict=False,
+                )
+            ),
+        )
         for pk in committee_ids
     }
     sessions, urls, groups, count = {}, {}, {}, 0

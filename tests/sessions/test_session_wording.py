@@ -5,9 +5,17 @@ pages and the PDF; the coordinator reaches the committees' settings from the hea
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reports.pdf import _committee_wording
-from tests.factories import AttendanceFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tests.factories import (
+    AgendaItemFactory,
+    AttendanceFactory,
+    CommitteeFactory,
+    PersonFactory,
+    SessionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +115,32 @@ def test_the_dashboard_heads_its_attendance_columns_as_the_committee_numbers(log
         table["committee"].acronym: [s.short_label for s in table["sessions"]]
         for table in response.context["attendance"]
     } == {"BUR": ["12/03/2015"], "COPIL": ["2ème (2024)", "1ère (2025)"]}
+
+
+def test_search_results_are_headed_as_the_committees_name_their_sessions_at_a_fixed_cost(
+    login, secretariat
+):
+    client = login(secretariat)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/search/", {"q": "tominian"})
+        return response, len(queries)
+
+    ctn = CommitteeFactory()
+    AgendaItemFactory(session=one_day(ctn, 18, datetime.date(2019, 9, 26)), title="Tominian")
+    _response, one_committee = count()
+    copil = CommitteeFactory(acronym="COPIL", name="Comité de Pilotage", numbering="yearly")
+    bureau = CommitteeFactory(
+        acronym="BUR", name="Bureau du Comité", numbering="none", meeting_noun="meeting"
+    )
+    AgendaItemFactory(session=one_day(copil, 1, datetime.date(2024, 3, 14)), title="Tominian")
+    AgendaItemFactory(session=one_day(bureau, 7, datetime.date(2015, 3, 12)), title="Tominian")
+    response, three_committees = count()
+
+    assert [group.heading for group in response.context["results"].groups] == [
+        "1ère session ordinaire de l’année 2024",
+        "18ème session ordinaire",
+        "Réunion du 12 mars 2015",
+    ]
+    assert three_committees == one_committee
