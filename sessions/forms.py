@@ -303,6 +303,19 @@ class RecommendationForm(SectionForm):
         return cleaned_data
 
 
+class ListedPersonField(PersonChoiceField):
+    """A person of the attendance list: those posted are read once for all the rows
+    (BaseAttendanceFormSet.forms puts them in `known`), not one query per row."""
+
+    known = None
+
+    def to_python(self, value):
+        text = str(value) if value is not None else ""
+        if self.known and text.isascii() and text.isdigit() and int(text) in self.known:
+            return self.known[int(text)]
+        return super().to_python(value)
+
+
 class AttendanceForm(forms.ModelForm):
     """One person of the attendance list: their status and the days they were there.
 
@@ -318,7 +331,7 @@ class AttendanceForm(forms.ModelForm):
     class Meta:
         model = Attendance
         fields = ["person", "status", "represented_by"]
-        field_classes = {"person": PersonChoiceField}
+        field_classes = {"person": ListedPersonField}
         widgets = {"represented_by": forms.TextInput(attrs={"placeholder": _("by whom")})}
 
     def __init__(self, *args, session, **kwargs):
@@ -627,6 +640,7 @@ class BaseAttendanceFormSet(SectionFormSet):
         people = Person.objects.select_related("organization").in_bulk(set(wanted.values()))
         for form, pk in wanted.items():
             form.chosen_person = people.get(pk)
+            form.fields["person"].known = people
         return forms_
 
     def listed_person_ids(self):
