@@ -461,6 +461,7 @@ def render_attendance_sheet_pdf(session):
             {
                 "session": session,
                 "committee": session.committee,
+                "designation": session.committee.designation(session),
                 "days": days,
                 "attendances": attendances,
                 "blank_rows": range(
@@ -483,9 +484,11 @@ def _convocation_signatory(cochairs):
 def render_convocation_pdf(session):
     """The convocation (invitation letter) of a session as PDF bytes, in French.
 
-    Letterhead, the session, its dates and venue, its objective and expected results, its draft
-    agenda, signed by the coordinator among the co-chairs (a blank signature otherwise). Made
-    mostly for planned sessions; built in a fixed number of queries. Raises PdfRenderingError.
+    Under the committee's letterhead: place and date of issue, reference, subject (« Objet »),
+    the session, its dates, start time and venue, its objective and expected results, its draft
+    agenda, the practical details, signed by the coordinator among the co-chairs (a blank
+    signature otherwise). Made mostly for planned sessions; built in a fixed number of queries.
+    Raises PdfRenderingError.
     """
     from sessions.models import AgendaItem, CoChair, Session
 
@@ -502,15 +505,23 @@ def render_convocation_pdf(session):
             .get(pk=session.pk)
         )
         cochairs = list(session.cochairs.all())
+        committee = session.committee
+        start = session.start_time
         html = render_to_string(
             "reports/pdf/convocation.html",
             {
                 "session": session,
-                "committee": session.committee,
+                "committee": committee,
+                "designation": committee.designation(session),
                 "agenda_items": list(session.agenda_items.all()),
                 "results": list(session.expected_results.all()),
                 "signatory": _convocation_signatory(cochairs),
-                "issued_on": french.long_date(timezone.localdate()),
+                # The letter's date and place as entered; else the day it is printed, and the
+                # session's city.
+                "issued_at": session.convocation_place or session.city,
+                "issued_on": french.long_date(session.convocation_date or timezone.localdate()),
+                "opening_day": _weekday_long_date(session.start_date),
+                "start_time": f"{start.hour} h {start.minute:02d}" if start else "",
             },
         )
         return _write_pdf(html, archival=False)

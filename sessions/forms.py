@@ -56,6 +56,7 @@ TEXT_LIMITS = {
         "opening_summary": 5000,
         "closing_summary": 5000,
         "highlights": 5000,
+        "practical_details": 2000,
     },
     AgendaItem: {"summary": 2000},
     Intervention: {"summary": 1000, "quote": 500},
@@ -113,6 +114,7 @@ class SessionForm(SessionDatesMixin, forms.ModelForm):
             "number",
             "start_date",
             "end_date",
+            "start_time",
             "city",
             "venue",
             "rapporteurs",
@@ -121,16 +123,24 @@ class SessionForm(SessionDatesMixin, forms.ModelForm):
             "closing_summary",
             "highlights",
             "status",
+            "convocation_reference",
+            "convocation_place",
+            "convocation_date",
+            "practical_details",
         ]
         field_classes = {
             "rapporteurs": PeopleChoiceField,
             "start_date": BoundedDateField,
             "end_date": BoundedDateField,
+            "convocation_date": BoundedDateField,
         }
         formfield_callback = limited_text(Session)
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "convocation_date": DateInput(),
+            "practical_details": short_textarea(3),
             "rapporteurs": forms.SelectMultiple(attrs={"size": 6}),
             "objective": short_textarea(3),
             "opening_summary": short_textarea(5),

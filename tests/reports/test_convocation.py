@@ -62,7 +62,7 @@ def test_the_convocation_holds_the_session_its_agenda_and_its_signatory(planned_
     expected = [
         "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL",
         "RÉPUBLIQUE DU MALI",
-        f"Le {french.long_date(timezone.localdate())}",
+        f"Ségou, le {french.long_date(timezone.localdate())}",
         "Convocation",
         "19ème session ordinaire – Comité Technique National (CTN)",
         "Ségou, salle Kalanblo du Motel Savane – les 17, 18 et 19 décembre 2019",

@@ -66,8 +66,9 @@ def test_the_first_and_last_days_of_the_range_are_accepted(login, secretariat):
 def test_the_date_picker_offers_only_the_range(login, secretariat):
     content = login(secretariat).get("/sessions/new/").content.decode()
 
-    assert content.count('min="1960-01-01"') == 2
-    assert content.count('max="2100-12-31"') == 2
+    # The start and end dates, and the date of the convocation.
+    assert content.count('min="1960-01-01"') == 3
+    assert content.count('max="2100-12-31"') == 3
 
 
 def test_a_due_date_out_of_range_is_refused_and_nothing_saved(login, secretariat):

@@ -60,6 +60,7 @@ def test_the_limits_are_those_the_readme_lists():
             "opening_summary": 5000,
             "closing_summary": 5000,
             "highlights": 5000,
+            "practical_details": 2000,
         },
         "AgendaItem": {"summary": 2000},
         "Intervention": {"summary": 1000, "quote": 500},
