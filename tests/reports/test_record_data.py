@@ -181,3 +181,11 @@ def test_a_version_not_validated_has_no_json(validated_18, coordinator, login):
     response = client.get(f"/reports/{validated_18.minutes.session_id}/minutes-v2.json")
 
     assert response.status_code == 404
+
+
+def test_the_minutes_page_links_each_signed_version_to_its_json(validated_18, partner, login):
+    session_pk = validated_18.minutes.session_id
+
+    html = login(partner).get(f"/reports/{session_pk}/").content.decode()
+
+    assert f'href="/reports/{session_pk}/minutes-v1.json" download>Données (JSON)</a>' in html
