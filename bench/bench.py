@@ -354,12 +354,9 @@ class WeasyPrintSpy:
                     document.write_pdf(*args, **kwargs)
             return
         for html, kwargs in self.handed:
-            options = {"pdf_variant": "pdf/a-3b"} if kwargs.get("archival") else {}
-            self.original(
-                string=html,
-                base_url=self.pdf.STATIC_DIR.as_uri() + "/",
-                url_fetcher=self.pdf._static_url_fetcher(),
-            ).write_pdf(**options)
+            # The very call the child makes: WeasyPrint with the record's variant and
+            # attachments, nothing of the project around it.
+            self.pdf._weasyprint_pdf(html, **kwargs)
 
     @property
     def renders(self):
