@@ -210,3 +210,15 @@ def test_the_hub_costs_no_query_beyond_the_session_page(
         response = client.get(f"/sessions/{session_18.pk}/")
 
     assert hub(response)[0] == "Soumis"
+
+
+def test_a_partner_gets_no_attendance_sheet_of_a_planned_session(login, partner, committee):
+    planned = build_session(
+        committee, 19, timezone.localdate() + datetime.timedelta(days=3), days=2
+    )
+    planned.status = Session.Status.PLANNED
+    planned.save(update_fields=["status"])
+
+    response = login(partner).get(f"/reports/{planned.pk}/attendance.pdf")
+
+    assert response.status_code == 404
