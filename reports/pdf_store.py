@@ -23,12 +23,26 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ctn import cache
 from ctn.cache_backends import report_cache_failure
 from reports.models import MinutesVersion
 
 logger = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def published_parts(session_pk, number, language):
+    """The parts of the DOWNLOAD key (ctn/cache.py) of what a download needs of the validated
+    version `number` (None: the latest) of a session's minutes, its file name in `language`.
+    Only a validation changes which version is the latest: it forgets that key."""
+    return (session_pk, number or "latest", language)
+
+
+def forget_latest(session_pk):
+    cache.forget(
+        cache.DOWNLOAD, *(published_parts(session_pk, None, code) for code, _ in settings.LANGUAGES)
+    )
 
 
 def _copy_path(sha256):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ctn import french
 from ctn.freeze import lock_sessions
 from ctn.roles import can_edit, has_role
-from reports import distribution, downloads, signing
+from reports import distribution, downloads, pdf_store, signing
 from reports.models import Minutes, MinutesEvent, MinutesVersion
 from reports.pdf import PdfRenderingError, minutes_fingerprint, render_minutes_pdf
 from sessions.models import Annex, ExpectedResult
@@ -310,6 +310,7 @@ def validate(
         )
         if validated_during is not None:
             record_review_result(validated_during, minutes.session, achieved=True)
+        pdf_store.forget_latest(minutes.session_id)
         # The partners are told once the validation is committed; a failure there is logged
         # and leaves the validation as it is (robust).
         transaction.on_commit(partial(distribution.notify_partners, version), robust=True)

@@ -378,9 +378,8 @@ def _published_version(session_pk, number=None):
     """The validated version of a session's minutes to serve (the latest, or `number`), or 404.
 
     A validated version never changes, so what a download needs of it is read once and kept in
-    the shared cache, keyed by the state of the minutes and sessions: a new version validated,
-    an erratum opened or a session renumbered changes the key. A download then reads no
-    database row but the ones it writes (its log).
+    the shared cache; a validation forgets which version is the latest (services.validate). A
+    download then reads no database row.
     """
 
     def read():
@@ -391,12 +390,8 @@ def _published_version(session_pk, number=None):
             return None
         return PublishedVersion(version.pk, version.number, version.sha256, version.filename)
 
-    parts = (
-        session_pk,
-        number or "latest",
-        translation.get_language(),  # the file name is translated
-        cache.latest_change(Minutes, Session),
-    )
+    # The file name is translated.
+    parts = pdf_store.published_parts(session_pk, number, translation.get_language())
     published = cache.kept(cache.DOWNLOAD, parts, read)
     if published is None:
         raise Http404
