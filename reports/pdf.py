@@ -8,6 +8,7 @@ project's static directory. They return the PDF bytes and write nothing to the d
 
 import base64
 import datetime
+import gc
 import hashlib
 import json
 import logging
@@ -128,6 +129,9 @@ def _render_in_child(sender, html, archival, attachments, memory):
     # Warnings raised here (a test run's "error" filter included) would only be printed as
     # ignored exceptions when the worker exits: the parent hears of failures through the pipe.
     warnings.simplefilter("ignore")
+    # The parent's objects out of the collector's sight: a collection would write into each
+    # of them, copying every page of the parent's memory into this short-lived child.
+    gc.freeze()
     try:
         held = _address_space()
         if memory and held is not None:
