@@ -210,3 +210,19 @@ def test_the_demo_adopts_the_18th_during_the_19th_on_its_first_day(
     assert "Adopté lors de la 19ème session ordinaire, le 17 décembre 2019" in text
     assert "(DRDSES) (" not in text and "(DNPSES) (" not in text
     assert "Le représentant du gouverneur de la région de Ségou :" in text
+
+
+def test_the_portal_shows_partners_the_adoption_date_not_the_click(
+    login, coordinator, partner, submitted_18, session_19
+):
+    client = login(coordinator)
+    _form, data = validation_form(client, submitted_18.session)
+    data["confirm"] = "on"
+    client.post(f"/reports/{submitted_18.session_id}/validate/", data)
+    version = MinutesVersion.objects.get(minutes=submitted_18)
+
+    page = login(partner).get("/reports/").content.decode()
+
+    assert version.validated_at.date() == timezone.localdate() != version.adopted_on
+    assert "17 décembre 2019" in page
+    assert french.long_date(timezone.localdate()) not in page
