@@ -527,6 +527,9 @@ class ReminderSent(models.Model):
     overdue_count = models.PositiveIntegerField(_("overdue recommendations"), default=0)
     due_soon_count = models.PositiveIntegerField(_("recommendations due soon"), default=0)
 
+    # Its trail is also what tells the kept dashboard a digest went out (ctn/cache.py stamps).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-sent_at", "-pk"]
         verbose_name = _("reminder sent")

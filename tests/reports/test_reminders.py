@@ -235,6 +235,18 @@ def test_the_dashboard_shows_when_each_organization_was_last_reminded(
     assert "Dernier rappel" not in partner_page
 
 
+def test_a_digest_sent_shows_at_once_on_a_dashboard_already_kept(pam_digest, login, coordinator):
+    client = login(coordinator)
+    before = client.get(reverse("home")).content.decode()  # kept whole (ctn/cache.py)
+
+    send_reminders(TODAY)
+    after = client.get(reverse("home")).content.decode()
+
+    shown = timezone.localdate(ReminderSent.objects.get().sent_at).strftime("%d/%m/%Y")
+    assert f"{shown}</time>" not in before
+    assert f"{shown}</time>" in after
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_the_same_time_send_once():
