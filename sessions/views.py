@@ -298,6 +298,16 @@ def session_list(request):
     return render(request, "sessions/session_list.html", context)
 
 
+# What a session says at length, which a list naming sessions need not read.
+SESSION_TEXTS = (
+    "objective",
+    "opening_summary",
+    "closing_summary",
+    "highlights",
+    "practical_details",
+)
+
+
 def recommendation_list(request):
     """Recommendations across sessions, filtered by current status, organization, tag,
     committee and lateness; partners see only those of validated minutes."""
@@ -307,6 +317,8 @@ def recommendation_list(request):
     recommendations = form.filter(Recommendation.objects.visible_to(request.user), today)
     page = Paginator(
         recommendations.select_related("session__committee", "responsible")
+        # The page names each session: its long texts would only widen the rows sorted.
+        .defer(*(f"session__{name}" for name in SESSION_TEXTS), "session__committee__letterhead")
         .prefetch_related("tags")
         .order_by("-session__start_date", "-session__number", "order", "pk"),
         RECOMMENDATIONS_PER_PAGE,
