@@ -7,14 +7,13 @@ asked while typing keeps what was typed (it is posted, and shown back with the r
 """
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from participants.forms import QuickPersonForm
 from participants.models import Attendance, Membership
 from sessions import forms, locking
-from sessions.views import SECTIONS, get_session_for_user, refuse_frozen
+from sessions.views import SECTIONS, get_session_for_user, refuse_frozen, save_section
 
 PREFILL_SOURCES = ("members", "previous")
 TEMPLATE = "sessions/attendance_form.html"
@@ -39,39 +38,21 @@ def attendance_edit(request, pk):
     formset = forms.AttendanceFormSet(data, instance=session)
     person_form = QuickPersonForm(data)
     adds_person = person_form.is_used
-    if formset.is_valid() and (not adds_person or person_form.is_valid()):
-        try:
-            with transaction.atomic():
-                locking.claim_form(request, session)
-                formset.save()
-                if adds_person:
-                    formset.add_person(person_form.save())
-        except locking.EditConflict:
-            context = _context(session, section, formset, person_form, has_errors=False)
-            return locking.edit_conflict(request, session, TEMPLATE, context)
-        except IntegrityError:
-            # Someone else saved the same person meanwhile: nothing was written.
-            messages.error(
-                request,
-                _(
-                    "The list could not be saved as it stands: it would hold the same entry "
-                    "twice. Check the rows and save again."
-                ),
-            )
-        else:
-            if adds_person:
-                messages.success(
-                    request,
-                    _("%(person)s has been added to the directory and to this list.")
-                    % {"person": person_form.instance},
-                )
-            else:
-                messages.success(
-                    request, _("Changes saved: %(section)s.") % {"section": section.title}
-                )
-            if adds_person or "_continue" in data:
-                return redirect(request.path)
-            return redirect(f"{session.get_absolute_url()}#{section.slug}")
+    response = save_section(
+        request,
+        session,
+        section,
+        formset,
+        person_form,
+        conflict=lambda: locking.edit_conflict(
+            request,
+            session,
+            TEMPLATE,
+            _context(session, section, formset, person_form, has_errors=False),
+        ),
+    )
+    if response is not None:
+        return response
     if not adds_person:
         person_form = QuickPersonForm()  # left empty: shown afresh, without errors
     has_errors = bool(formset.total_error_count() or (adds_person and person_form.errors))

@@ -217,64 +217,74 @@ def section_edit(request, pk, section):
     formset = section.formset_class(data, instance=session)
     person_form = QuickPersonForm(data) if section.quick_add else None
     adds_person = person_form is not None and person_form.is_used
-    if data is not None:
-        if formset.is_valid() and (not adds_person or person_form.is_valid()):
-            try:
-                with transaction.atomic():
-                    locking.claim_form(request, session)
-                    formset.save()
-                    if adds_person:
-                        formset.add_person(person_form.save())
-            except locking.EditConflict:
-                context = {
-                    "session": session,
-                    "section": section,
-                    "sections": SECTIONS.values(),
-                    "formset": formset,
-                    "person_form": person_form,
-                    "has_errors": False,
-                }
-                return locking.edit_conflict(
-                    request, session, "sessions/section_form.html", context
-                )
-            except IntegrityError:
-                # Two rows swapped between them what must stay unique, or someone else saved
-                # the same list meanwhile: nothing was written, the rows are shown again.
-                messages.error(
-                    request,
-                    _(
-                        "The list could not be saved as it stands: it would hold the same entry "
-                        "twice. Check the rows and save again."
-                    ),
-                )
-            else:
-                if adds_person:
-                    messages.success(
-                        request,
-                        _("%(person)s has been added to the directory and to this list.")
-                        % {"person": person_form.instance},
-                    )
-                else:
-                    messages.success(
-                        request, _("Changes saved: %(section)s.") % {"section": section.title}
-                    )
-                if adds_person or "_continue" in data:
-                    return redirect(request.path)
-                return redirect(f"{session.get_absolute_url()}#{section.slug}")
-    if person_form is not None and not adds_person:
-        person_form = QuickPersonForm()  # left empty: shown afresh, without errors
-    return render(
-        request,
-        "sessions/section_form.html",
-        {
+
+    def context(has_errors):
+        return {
             "session": session,
             "section": section,
             "sections": SECTIONS.values(),
             "formset": formset,
             "person_form": person_form,
-            "has_errors": formset.total_error_count() or (adds_person and person_form.errors),
-        },
-    )
+            "has_errors": has_errors,
+        }
+
+    if data is not None:
+        response = save_section(
+            request,
+            session,
+            section,
+            formset,
+            person_form,
+            conflict=lambda: locking.edit_conflict(
+                request, session, "sessions/section_form.html", context(False)
+            ),
+        )
+        if response is not None:
+            return response
+    if person_form is not None and not adds_person:
+        person_form = QuickPersonForm()  # left empty: shown afresh, without errors
+    has_errors = formset.total_error_count() or (adds_person and person_form.errors)
+    return render(request, "sessions/section_form.html", context(has_errors))
+
+
+def save_section(request, session, section, formset, person_form, *, conflict):
+    """Save the rows of a section, and the person added to the directory with them, under the
+    session's edit lock. Returns the page to go to after the save, `conflict()` when someone
+    saved the session meanwhile, or None when the form is to be shown again (its errors, or
+    nothing written)."""
+    adds_person = person_form is not None and person_form.is_used
+    if not formset.is_valid() or (adds_person and not person_form.is_valid()):
+        return None
+    try:
+        with transaction.atomic():
+            locking.claim_form(request, session)
+            formset.save()
+            if adds_person:
+                formset.add_person(person_form.save())
+    except locking.EditConflict:
+        return conflict()
+    except IntegrityError:
+        # Two rows swapped between them what must stay unique, or someone else saved the same
+        # list meanwhile: nothing was written, the rows are shown again.
+        messages.error(
+            request,
+            _(
+                "The list could not be saved as it stands: it would hold the same entry "
+                "twice. Check the rows and save again."
+            ),
+        )
+        return None
+    if adds_person:
+        messages.success(
+            request,
+            _("%(person)s has been added to the directory and to this list.")
+            % {"person": person_form.instance},
+        )
+    else:
+        messages.success(request, _("Changes saved: %(section)s.") % {"section": section.title})
+    if adds_person or "_continue" in request.POST:
+        return redirect(request.path)
+    return redirect(f"{session.get_absolute_url()}#{section.slug}")
 
 
 RECOMMENDATIONS_PER_PAGE = 50
