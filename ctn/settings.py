@@ -108,6 +108,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The few partials that Django's template language would make slow (ctn/jinja2.py).
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,  # <app>/jinja2/
+        "OPTIONS": {"environment": "ctn.jinja2.environment"},
+    },
 ]
 
 DATABASES = {

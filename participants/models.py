@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -205,7 +205,9 @@ class Attendance(FreezeGuardedModel, models.Model):
         return str(
             get_text_list(
                 [
-                    formats.date_format(start + timedelta(days=number - 1), "d/m")
+                    # Day and month as digits ("d/m"): the same in every language, and a long
+                    # attendance list does not pay Django's format look-up once per date.
+                    (start + timedelta(days=number - 1)).strftime("%d/%m")
                     for number in self.day_numbers(self.session.day_count)
                 ],
                 _("and"),

@@ -408,7 +408,7 @@ class SessionQuerySet(SessionGuardedQuerySet):
             ),
             models.Prefetch(
                 "interventions",
-                Intervention.objects.select_related("speaker__organization", "agenda_item"),
+                Intervention.objects.select_related("speaker__organization"),
             ),
             "expected_results",
             models.Prefetch(

@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ctn import cache
 from ctn.roles import can_edit
@@ -146,12 +147,19 @@ def _sections_html(request, session, editable):
             ),
         ),
     )
-    return render_to_string(
+    attendance_count = len(session.attendances.all())
+    # Jinja2 (ctn/jinja2.py): the backend returns a plain string, escaped already.
+    html = render_to_string(
         "sessions/_session_sections.html",
         {
             "session": session,
             "editable": editable,
             "sections": SECTIONS,
+            "several_days": session.day_count > 1,
+            "attendance_caption": ngettext(
+                "%(counter)s person on the list", "%(counter)s people on the list", attendance_count
+            )
+            % {"counter": attendance_count},
             **_proceedings_context(session.proceedings()),
             "recommendations": [
                 r for r in session.recommendations.all() if r.kind != r.Kind.BLOCKER
@@ -159,7 +167,9 @@ def _sections_html(request, session, editable):
             "blockers": [r for r in session.recommendations.all() if r.kind == r.Kind.BLOCKER],
         },
         request,
+        using="jinja2",
     )
+    return mark_safe(html)  # noqa: S308
 
 
 def _proceedings_context(proceedings):
