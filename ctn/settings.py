@@ -202,11 +202,11 @@ def shared_cache(name, max_entries, timeout=300, redis_url=REDIS_URL, cache_dir=
 
 
 CACHES = {
-    # Each process's memory: for content that never changes once written, keyed by its version.
+    # Django wants a default cache; CTN keeps nothing of its own there (ctn/cache.py).
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "sessions": shared_cache("sessions", max_entries=20000),
-    # Rendered parts of pages kept between requests (a validated session's sections, the
-    # dashboard's figures), shared by the workers and kept out of their memory.
+    # What ctn/cache.py keeps (whole pages, change stamps, downloads' look-ups), shared by the
+    # workers and kept out of their memory.
     "pages": shared_cache("pages", max_entries=5000, timeout=24 * 3600),
 }
 
