@@ -149,8 +149,8 @@ def _awaiting_minutes(sessions, today):
 
 def _open_recommendations(user, today, tag):
     """Open recommendations counted by responsible organization, the overdue first."""
-    recommendations = Recommendation.objects.visible_to(user).filter(
-        current_status_value__in=Recommendation.OPEN_STATUSES
+    recommendations = Recommendation.objects.visible_to(user).current_status_in(
+        Recommendation.OPEN_STATUSES
     )
     if tag is not None:
         recommendations = recommendations.filter(tags=tag)

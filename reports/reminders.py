@@ -63,7 +63,7 @@ def chased_recommendations(today):
             due_date__lte=horizon,
         )
         .with_current_status(validated_only=True)
-        .filter(current_status_value__in=Recommendation.OPEN_STATUSES)
+        .current_status_in(Recommendation.OPEN_STATUSES)
         .select_related("session__committee", "responsible")
         .order_by("responsible_id", "due_date", "session__start_date", "order", "pk")
     )

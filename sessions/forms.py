@@ -1043,11 +1043,9 @@ class RecommendationFilterForm(ListFilterForm):
         values = self.values
         status = values.get("status")
         if status == "open":
-            recommendations = recommendations.filter(
-                current_status_value__in=Recommendation.OPEN_STATUSES
-            )
+            recommendations = recommendations.current_status_in(Recommendation.OPEN_STATUSES)
         elif status:
-            recommendations = recommendations.filter(current_status_value=status)
+            recommendations = recommendations.current_status_in([status])
         organization = values.get("organization")
         if organization == "none":
             recommendations = recommendations.filter(responsible__isnull=True)
@@ -1058,8 +1056,8 @@ class RecommendationFilterForm(ListFilterForm):
         if self.tag is not None:
             recommendations = recommendations.filter(tags=self.tag)
         if values.get("overdue"):
-            recommendations = recommendations.filter(
-                due_date__lt=today, current_status_value__in=Recommendation.OPEN_STATUSES
+            recommendations = recommendations.filter(due_date__lt=today).current_status_in(
+                Recommendation.OPEN_STATUSES
             )
         return recommendations
 

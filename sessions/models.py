@@ -854,10 +854,18 @@ class RecommendationQuerySet(FreezeGuardedQuerySet):
         (`refresh_follow_ups`): one join, whatever the history.
         """
         pointer = "published_follow_up" if validated_only else "current_follow_up"
-        return self.annotate(
+        return self.alias(latest_follow_up_status=F(f"{pointer}__status")).annotate(
             current_status_value=Coalesce(F(f"{pointer}__status"), F("status")),
             latest_follow_up_note=F(f"{pointer}__note"),
             latest_follow_up_session_id=F(f"{pointer}__session_id"),
+        )
+
+    def current_status_in(self, statuses):
+        """Filter `with_current_status()` on its current status, written on plain columns: the
+        planner misjudges a COALESCE (1% of rows) and joined row by row where 2/3 match."""
+        return self.filter(
+            Q(latest_follow_up_status__isnull=True, status__in=statuses)
+            | Q(latest_follow_up_status__in=statuses)
         )
 
     def refresh_follow_ups(self):

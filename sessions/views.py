@@ -10,9 +10,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -318,16 +320,6 @@ def session_list(request):
     return render(request, "sessions/session_list.html", context)
 
 
-# What a session says at length, which a list naming sessions need not read.
-SESSION_TEXTS = (
-    "objective",
-    "opening_summary",
-    "closing_summary",
-    "highlights",
-    "practical_details",
-)
-
-
 def recommendation_list(request):
     """Recommendations across sessions, filtered by current status, organization, tag,
     committee and lateness; partners see only those of validated minutes."""
@@ -335,14 +327,14 @@ def recommendation_list(request):
     tags = list(Tag.objects.all())
     form = forms.RecommendationFilterForm(request.GET or None, tags=tags)
     recommendations = form.filter(Recommendation.objects.visible_to(request.user), today)
+    # The database sorts the matches on narrow rows (their ids) and reads whole only the page's.
     page = Paginator(
-        recommendations.select_related("session__committee", "responsible")
-        # The page names each session: its long texts would only widen the rows sorted.
-        .defer(*(f"session__{name}" for name in SESSION_TEXTS), "session__committee__letterhead")
-        .prefetch_related("tags")
-        .order_by("-session__start_date", "-session__number", "order", "pk"),
+        recommendations.order_by(
+            "-session__start_date", "-session__number", "order", "pk"
+        ).values_list("pk", flat=True),
         RECOMMENDATIONS_PER_PAGE,
     ).get_page(request.GET.get("page"))
+    page.object_list = _recommendation_rows(request.user, list(page.object_list), tags, today)
     return render(
         request,
         "sessions/recommendation_list.html",
@@ -355,6 +347,54 @@ def recommendation_list(request):
             ),
         },
     )
+
+
+def _recommendation_rows(user, ids, tags, today):
+    """The recommendations `ids`, in that order, with what their row shows worked out once:
+    per session its name and address, per due date its words, the tags from `tags`."""
+    recommendations = {
+        recommendation.pk: recommendation
+        for recommendation in Recommendation.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("session__committee", "responsible")
+        .only(
+            "text",
+            "responsible_label",
+            "due_date",
+            "status",
+            "session__number",
+            "session__kind",
+            "session__start_date",
+            "session__committee__acronym",
+            "session__committee__meeting_noun",
+            "session__committee__numbering",
+            "responsible__acronym",
+        )
+    }
+    tag_ids = {}
+    for recommendation_id, tag_id in Recommendation.tags.through.objects.filter(
+        recommendation_id__in=ids
+    ).values_list("recommendation_id", "tag_id"):
+        tag_ids.setdefault(recommendation_id, set()).add(tag_id)
+    sessions, due_dates, rows = {}, {}, []
+    for pk in ids:
+        recommendation = recommendations[pk]
+        session = recommendation.session
+        if session.pk not in sessions:
+            sessions[session.pk] = (capfirst(str(session)), session.get_absolute_url())
+        recommendation.session_name, recommendation.session_url = sessions[session.pk]
+        due = recommendation.due_date
+        if due is not None and due not in due_dates:
+            due_dates[due] = date_format(due, "j F Y")
+        recommendation.due_words = due_dates.get(due)
+        recommendation.overdue = bool(
+            due and due < today and recommendation.current_status in Recommendation.OPEN_STATUSES
+        )
+        recommendation.status_label = capfirst(recommendation.get_current_status_display())
+        ids_of_tags = tag_ids.get(pk, ())
+        recommendation.tag_list = [tag for tag in tags if tag.pk in ids_of_tags]
+        rows.append(recommendation)
+    return rows
 
 
 @refuse_frozen
