@@ -17,6 +17,19 @@ AWAITING_LIMIT = 20
 DASHBOARD_ORGANIZATIONS = 15
 OVERDUE_LIMIT = 10
 PRESENT_STATUSES = (Attendance.Status.PRESENT, Attendance.Status.REPRESENTED)
+# What the dashboard shows of a session (its name, dates, city, state): not its long texts
+# nor its committee's letterhead and logo.
+SESSION_FIELDS = (
+    "committee__acronym",
+    "committee__meeting_noun",
+    "committee__numbering",
+    "kind",
+    "number",
+    "start_date",
+    "end_date",
+    "city",
+    "status",
+)
 
 
 def _quarter_of(day):
@@ -39,6 +52,7 @@ def _quarters_grid(sessions, today, *, partner):
         )
     )
     current = _quarter_of(today)
+    list_url = reverse("sessions:list")
     committees = {}
     for row in rows:
         committee = committees.setdefault(
@@ -86,7 +100,7 @@ def _quarters_grid(sessions, today, *, partner):
                         "state": state,
                         "held": row["held"] if row else 0,
                         "planned": row["planned"] if row else 0,
-                        "url": f"{reverse('sessions:list')}?{query}",
+                        "url": f"{list_url}?{query}",
                     }
                 )
             years.append({"year": year, "cells": cells})
@@ -180,11 +194,15 @@ def _open_recommendations(user, today, tag):
         row["overdue_url"] = f"{list_url}?{urlencode({**params, 'overdue': 1})}"
     overdue = list(
         recommendations.filter(due_date__lt=today)
-        .select_related("session__committee", "responsible")
+        .select_related("responsible")
+        .only(
+            "session_id", "text", "responsible__acronym", "responsible_label", "due_date", "status"
+        )
         .order_by("due_date", "pk")[:OVERDUE_LIMIT]
     )
     for recommendation in overdue:
         recommendation.days_overdue = (today - recommendation.due_date).days
+        recommendation.session_url = reverse("sessions:detail", args=[recommendation.session_id])
     return {
         "by_organization": by_organization[:DASHBOARD_ORGANIZATIONS],
         "more_organizations": len(by_organization) > DASHBOARD_ORGANIZATIONS,
@@ -197,7 +215,7 @@ def _open_recommendations(user, today, tag):
 def _attendance_rates(sessions):
     """Per committee, the attendance of each organization at its last four held sessions:
     present (or represented) over listed, per session and overall."""
-    latest = list(sessions.latest_held(4).select_related("committee"))
+    latest = list(sessions.latest_held(4).select_related("committee").only(*SESSION_FIELDS))
     for session in latest:
         session.short_label = session.committee.short_designation(session)
     rows = (
@@ -214,9 +232,10 @@ def _attendance_rates(sessions):
     tables = []
     for committee_id in sorted({s.committee_id for s in latest}):
         columns = [s for s in latest if s.committee_id == committee_id]
+        column_ids = {s.pk for s in columns}
         organizations = {}
         for (session_id, organization_id), row in cells.items():
-            if any(s.pk == session_id for s in columns):
+            if session_id in column_ids:
                 organizations[organization_id] = row["acronym"]
         lines = []
         for organization_id, acronym in organizations.items():
@@ -227,6 +246,8 @@ def _attendance_rates(sessions):
                 {
                     "acronym": acronym or _("No organization"),
                     "cells": per_session,
+                    # Written here once: the table has a cell per organization and session.
+                    "texts": [f"{c['present']}/{c['listed']}" if c else "–" for c in per_session],
                     "listed": listed,
                     "present": present,
                     "rate": round(100 * present / listed) if listed else 0,
@@ -241,22 +262,22 @@ def figures(user, today, tag):
     """What the dashboard shows `user` on `today`, for one tag or all."""
     editor = can_edit(user)
     sessions = Session.objects.visible_to(user)
+    listed = sessions.select_related("committee", "minutes").only(
+        *SESSION_FIELDS, "minutes__status", "minutes__updated_at"
+    )
     return {
         "quarters": _quarters_grid(sessions, today, partner=not editor),
         "next_session": (
             sessions.select_related("committee")
+            .only(*SESSION_FIELDS)
             .filter(status=Session.Status.PLANNED, end_date__gte=today)
             .order_by("start_date")
             .first()
             if editor
             else None
         ),
-        "latest_sessions": list(
-            sessions.select_related("committee", "minutes").filter(status=Session.Status.HELD)[:5]
-        ),
-        "awaiting": _awaiting_minutes(sessions.select_related("committee", "minutes"), today)
-        if editor
-        else [],
+        "latest_sessions": list(listed.filter(status=Session.Status.HELD)[:5]),
+        "awaiting": _awaiting_minutes(listed, today) if editor else [],
         "recommendations": _open_recommendations(user, today, tag),
         "attendance": _attendance_rates(sessions),
     }
