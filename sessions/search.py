@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils.html import escape
@@ -240,8 +241,9 @@ SOURCES = [
 SOURCES_BY_KIND = {source.kind: source for source in SOURCES}
 
 
-@dataclass
-class Hit:
+class Hit(NamedTuple):
+    """A tuple, so that the template unpacks it: one context look-up per field shown."""
+
     source: Source
     label: str  # the source's label, translated once per search
     title: str  # at most TITLE_LENGTH characters
@@ -453,13 +455,20 @@ def _from_db(model, db, **values):
     return model.from_db(db, names, [values[name] for name in names])
 
 
-def _title(source, session, texts, ref_id, extras):
-    """The title of a hit, through the models' own properties (on the columns read)."""
+def _truncated(title):
+    """Truncator(title).chars(TITLE_LENGTH), without its character count when short enough."""
+    title = unicodedata.normalize("NFC", title)
+    return title if len(title) <= TITLE_LENGTH else Truncator(title).chars(TITLE_LENGTH)
+
+
+def _title(source, name, texts, ref_id, extras):
+    """The title of a hit, through the models' own properties (on the columns read); `name`:
+    its session's."""
     from participants.models import Organization, Person
     from sessions.models import FollowUp, Intervention, Recommendation
 
     if source.kind == "session":
-        return str(session).capitalize()
+        return name.capitalize()
     if source.kind == "agenda":
         return texts[0]
     if source.kind == "intervention":
@@ -550,7 +559,7 @@ def search(user, query, *, tag=None):
         )
         for pk in committee_ids
     }
-    sessions, urls, groups, count = {}, {}, {}, 0
+    sessions, urls, names, groups, count = {}, {}, {}, {}, 0
     for source, rows in shown:
         label = str(source.label)
         for hit_id, session_pk, kind, number, start, end, city, committee_id in rows:
@@ -569,15 +578,16 @@ def search(user, query, *, tag=None):
                 session.committee = committees[committee_id]
                 sessions[session_pk] = session
                 urls[session_pk] = reverse("sessions:detail", args=[session_pk])
+                names[session_pk] = str(session)
             session = sessions[session_pk]
             row = texts[source.kind, hit_id]
             fields = row[: len(source.fields)]
             ref_id, extras = row[TEXT_COLUMNS], row[TEXT_COLUMNS + 1 :]
             url = urls[session_pk] + (f"#{source.anchor}" if source.anchor else "")
-            title = Truncator(_title(source, session, fields, ref_id, extras)).chars(TITLE_LENGTH)
+            title = _truncated(_title(source, names[session_pk], fields, ref_id, extras))
             hit = Hit(source, label, title, _excerpt(fields, terms), url)
             if session_pk not in groups:
-                heading = capfirst(str(session))
+                heading = capfirst(names[session_pk])
                 groups[session_pk] = SessionResults(session, urls[session_pk], heading)
             groups[session_pk].hits.append(hit)
             count += 1
