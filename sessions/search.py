@@ -123,10 +123,64 @@ def _candidates(terms):
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, prefixes)) + r")\w*")
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
+@cache
+def _regular_folds():
+    """{character: its folding} of the Latin and punctuation characters that fold to one
+    character, a word character when the original is one; or, not being one, to no word
+    character at all ("…" -> "..."). A text of these only has its words where its folding does."""
+    folds = {}
+    for code in (*range(0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070), 0x20AC):
+        char = chr(code)
+        folded, word = fold(char), bool(_WORD_CHAR.match(char))
+        if (len(folded) == 1 and bool(_WORD_CHAR.match(folded)) == word) or (
+            folded and not word and not _WORD_CHAR.search(folded)
+        ):
+            folds[char] = folded
+    return folds
+
+
+@cache
+def _irregular():
+    """A pattern finding a character out of _regular_folds()."""
+    return re.compile("[^" + "".join(map(re.escape, _regular_folds())) + "]")
+
+
+@lru_cache(maxsize=256)
+def _original_candidates(terms):
+    """_candidates(terms), for the original text of characters of _regular_folds(): each letter
+    of a prefix is any character folding to it."""
+    variants = {}
+    for char, folded in _regular_folds().items():
+        variants.setdefault(folded, []).append(re.escape(char))
+
+    def letter(folded):
+        return "[" + "".join(variants[folded]) + "]" if folded in variants else "(?!)"
+
+    # "No word character before" checked after the first letter: the search then only stops
+    # on the characters that may begin a prefix.
+    prefixes = sorted({term[:4] for term in terms}, key=len, reverse=True)
+    alternatives = (
+        letter(prefix[0]) + r"(?<!\w.)" + "".join(map(letter, prefix[1:])) for prefix in prefixes
+    )
+    return re.compile(r"(?:" + "|".join(alternatives) + r")\w*", re.DOTALL)
+
+
 def match_spans(text, terms):
     """[(start, end)] of the words of `text` matching one of `terms`, in original positions."""
     if not text or not terms:
         return []
+    if text.isascii() or _irregular().search(text) is None:
+        # The usual text: its words found as they are, only they are folded.
+        spans = []
+        for match in _original_candidates(tuple(terms)).finditer(text):
+            word = match.group()
+            word = word.lower() if word.isascii() else word.translate(_FOLD_TABLE)
+            if any(_word_matches(word, term) for term in terms):
+                spans.append(match.span())
+        return spans
     folded, positions = _folded_with_positions(text)
     spans = []
     for match in _candidates(tuple(terms)).finditer(folded):
