@@ -15,6 +15,7 @@ reads the texts of the rows shown, when there are any.
 """
 
 import datetime
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from django.db import connection
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
@@ -205,13 +205,14 @@ def highlight(text, terms, *, excerpt=EXCERPT_LENGTH, spans=None):
         start = max(0, first - excerpt // 3)
         end = min(len(text), start + excerpt)
         spans = [(a, b) for a, b in spans if a >= start and b <= end]
+    # html.escape: what Django's escape() gives, without its lazy wrapper and SafeString.
     parts = ["…" if start > 0 else ""]
     cursor = start
     for a, b in spans:
-        parts.append(escape(text[cursor:a]))
-        parts.append(f"<mark>{escape(text[a:b])}</mark>")
+        parts.append(html.escape(text[cursor:a]))
+        parts.append(f"<mark>{html.escape(text[a:b])}</mark>")
         cursor = b
-    parts.append(escape(text[cursor:end]))
+    parts.append(html.escape(text[cursor:end]))
     parts.append("…" if end < len(text) else "")
     # Every part above is escaped text or a <mark> around escaped text.
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703
@@ -515,30 +516,41 @@ def _truncated(title):
     return title if len(title) <= TITLE_LENGTH else Truncator(title).chars(TITLE_LENGTH)
 
 
-def _title(source, name, texts, ref_id, extras):
-    """The title of a hit, through the models' own properties (on the columns read); `name`:
-    its session's."""
+@cache
+def _title_models():
     from participants.models import Organization, Person
     from sessions.models import FollowUp, Intervention, Recommendation
 
+    return Organization, Person, FollowUp, Intervention, Recommendation
+
+
+def _title(source, name, texts, ref_id, extras):
+    """The title of a hit, through the models' own properties (on instances of the columns
+    read only); `name`: its session's."""
     if source.kind == "session":
         return name.capitalize()
     if source.kind == "agenda":
         return texts[0]
-    if source.kind == "intervention":
-        speaker = None
-        if ref_id:
-            speaker = Person(
-                pk=ref_id, civility=extras[0], first_name=extras[1], last_name=extras[2]
-            )
-        return Intervention(speaker_label=texts[0], speaker=speaker).speaker_name
     if source.kind == "result":
         return ""
+    Organization, Person, FollowUp, Intervention, Recommendation = _title_models()
+    db = connection.alias
+    if source.kind == "intervention":
+        intervention = _from_db(Intervention, db, speaker_label=texts[0])
+        intervention.speaker = None
+        if ref_id:
+            names = dict(zip(("civility", "first_name", "last_name"), extras, strict=False))
+            intervention.speaker = _from_db(Person, db, id=ref_id, **names)
+        return intervention.speaker_name
     if source.kind == "followup":
-        recommendation = Recommendation(pk=ref_id, text=extras[0])
-        return str(FollowUp(recommendation=recommendation, status=extras[1]))
-    responsible = Organization(pk=ref_id, acronym=extras[0]) if ref_id else None
-    return Recommendation(responsible=responsible, responsible_label=texts[2]).responsible_name
+        follow_up = _from_db(FollowUp, db, status=extras[1])
+        follow_up.recommendation = _from_db(Recommendation, db, id=ref_id, text=extras[0])
+        return str(follow_up)
+    recommendation = _from_db(Recommendation, db, responsible_label=texts[2])
+    recommendation.responsible = None
+    if ref_id:
+        recommendation.responsible = _from_db(Organization, db, id=ref_id, acronym=extras[0])
+    return recommendation.responsible_name
 
 
 def _execute(sql, params):
