@@ -3,10 +3,11 @@ results, recommendations and their follow-up, accent-insensitive, grouped by ses
 
 On PostgreSQL: full-text search with the `french_unaccent` configuration (the French stemmer
 after the unaccent dictionary, created by migration ctn_sessions 0003), through the GIN indexes
-of migration ctn_sessions 0006. Elsewhere (SQLite in development and tests): every word of the
-query must appear, accents and case folded, in one of the searched fields, through a SQL
-function `ctn_fold` registered on the connection. Each kind of result is capped, so the cost of
-a page does not grow with history.
+of migration ctn_sessions 0006, keyed by session as well since 0015: a common word's latest
+matches are read session by session, the latest first. Elsewhere (SQLite in development and
+tests): every word of the query must appear, accents and case folded, in one of the searched
+fields, through a SQL function `ctn_fold` registered on the connection. Each kind of result is
+capped, so the cost of a page does not grow with history.
 
 Every kind is searched by one statement (a UNION ALL of one part per kind), written once per
 shape of search (database, audience, tag or not, number of words) and then reused with the
@@ -356,7 +357,7 @@ def _matching_sql(vendor, source, terms_count):
     qn = connection.ops.quote_name
     document = " || ' ' || ".join(f"COALESCE(t.{qn(name)}, '')" for name in source.fields)
     if vendor == "postgresql":
-        # The very expression of the GIN indexes of migration ctn_sessions 0006, and the
+        # The very expression of the GIN indexes of migrations ctn_sessions 0006/0015, and the
         # configuration as a literal, as there: else the index is not used.
         return (
             f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {document}) @@ "

@@ -239,6 +239,29 @@ def test_highlight_cuts_a_long_text_around_the_first_match():
     assert len(excerpt) < 100
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le Ségou des financements… « ANAM » ; l’ANAM, œuvres ÉTAT",
+        "SÉGOU\u00a0et\u202fsegou-ville, anamnèse",
+        "ﬁnancement d'une straße à Se\u0301gou",  # ligature, ß, combining accent: folded whole
+        "ανάμ Ségou 3ème 2020",
+    ],
+)
+def test_a_text_is_searched_as_it_is_as_its_folding_would_be(text):
+    terms = ["segou", "financement", "anam", "œuvre", "etat", "strasse", "3eme", "2020"]
+    folded, positions = search._folded_with_positions(text)
+    expected = [
+        match.span()
+        if positions is None
+        else (positions[match.start()], positions[match.end() - 1] + 1)
+        for match in search._candidates(tuple(terms)).finditer(folded)
+        if any(search._word_matches(match.group(), term) for term in terms)
+    ]
+
+    assert expected and search.match_spans(text, terms) == expected
+
+
 def test_query_terms_are_folded_and_bounded():
     assert search.query_terms("Ségou ségou ŒUVRE l'ANAM 3") == ["segou", "œuvre", "anam", "3"]
     assert len(search.query_terms(" ".join(f"mot{n}" for n in range(20)))) == search.MAX_TERMS

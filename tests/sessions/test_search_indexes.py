@@ -1,5 +1,5 @@
 """On PostgreSQL, the search statement finds the matching rows of every kind through the GIN
-indexes of migration ctn_sessions 0006: its text expressions must be theirs, to the letter."""
+indexes of migrations ctn_sessions 0006/0015: its text expressions must be theirs, to the letter."""
 
 import pytest
 from django.db import connection
