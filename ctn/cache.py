@@ -7,7 +7,10 @@ costs after that, each under a kind of key with its own time limit:
   the log-in sessions live in;
 - STAMPS: the latest audit-trail id of every audited model, which keys the pages below;
 - PAGE: the whole page of a user, for the pages everyone opens all the time (`whole_page`);
-- DOWNLOAD: what a PDF download needs of a validated version (reports/views.py).
+- DOWNLOAD: what a PDF download needs of a validated version (reports/views.py);
+- PDF: the bytes of a PDF of record a worker has checked against their SHA-256, in that
+  worker's memory, keyed by that SHA-256 (reports/pdf_store.py): hashing them again at each
+  download was a fifth of its cost.
 
 A key is `ctn:<kind>:<format>:<digest of its parts>`: the parts may hold what a user typed,
 and never reach the backend as such (memcached refuses long or odd keys). Every write the
@@ -34,8 +37,9 @@ USER = "user"
 STAMPS = "stamps"
 PAGE = "page"
 DOWNLOAD = "download"
+PDF = "pdf"
 
-TIMEOUTS = {USER: 300, STAMPS: 5, PAGE: 600, DOWNLOAD: 600}
+TIMEOUTS = {USER: 300, STAMPS: 5, PAGE: 600, DOWNLOAD: 600, PDF: 3600}
 
 # Bump when what a kind keeps changes shape; a pickled model also belongs to one version of
 # Django, so an upgrade never reads what the previous one kept.
@@ -43,8 +47,11 @@ FORMAT = f"1-{django.__version__}"
 
 
 def _alias(kind):
-    # The user lives beside the log-in sessions that name them; the rest with the pages.
-    return settings.SESSION_CACHE_ALIAS if kind == USER else "pages"
+    # The user lives beside the log-in sessions that name them, a PDF in the worker's memory
+    # (never shared: each worker checks what it keeps), the rest with the pages.
+    if kind == USER:
+        return settings.SESSION_CACHE_ALIAS
+    return "pdfs" if kind == PDF else "pages"
 
 
 def key(kind, *parts):
@@ -52,14 +59,15 @@ def key(kind, *parts):
     return f"ctn:{kind}:{FORMAT}:{digest}"
 
 
-def kept(kind, parts, build):
-    """The value kept under (kind, parts), or `build()` kept for next time (unless None)."""
+def kept(kind, parts, build, keep=lambda value: True):
+    """The value kept under (kind, parts), or `build()` kept for next time (unless None or
+    `keep(value)` is false)."""
     store = caches[_alias(kind)]
     name = key(kind, *parts)
     value = store.get(name)
     if value is None:
         value = build()
-        if value is not None:
+        if value is not None and keep(value):
             store.set(name, value, TIMEOUTS[kind])
     return value
 

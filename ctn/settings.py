@@ -208,6 +208,12 @@ CACHES = {
     # What ctn/cache.py keeps (whole pages, change stamps, downloads' look-ups), shared by the
     # workers and kept out of their memory.
     "pages": shared_cache("pages", max_entries=5000, timeout=24 * 3600),
+    # Each worker's memory: the PDFs of record it has checked (ctn/cache.py, PDF), a few MB.
+    "pdfs": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pdfs",
+        "OPTIONS": {"MAX_ENTRIES": 8},
+    },
 }
 
 # Log-in protection (django-axes). Partner offices share one mobile address, so a lockout is

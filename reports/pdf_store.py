@@ -1,4 +1,4 @@
-"""The bytes of a validated PDF, checked against their fingerprint at every serve.
+"""The bytes of a validated PDF, never served unless checked against their fingerprint.
 
 The PDF of record stays in the database (MinutesVersion.pdf): a backup carries it with its
 record, and on PostgreSQL a trigger refuses any change to it. Reading that column costs more
@@ -7,7 +7,11 @@ CACHE_DIR/pdf/, one file per PDF named after its SHA-256. The copy is only a cac
 after its content, it never goes stale and needs no invalidation, and servers need not share it.
 
 Whichever copy is read, its SHA-256 is checked against the one recorded at validation before
-it is served. A disk copy that fails the check is ignored and rewritten from the database;
+it is served. A worker then keeps the bytes it has checked in its own memory (ctn/cache.py,
+PDF, at most a few of them, none over MEMORY_MAX_BYTES), named by that SHA-256: what it serves
+from there are the bytes it checked, which nothing outside the process can change.
+
+A disk copy that fails the check is ignored and rewritten from the database;
 database bytes that fail it are never served nor copied (the view answers 409 and records the
 incident). What the disk copy saves is reading the database's bytes: while a good copy exists,
 an alteration of the database's bytes is not seen at download (what is served is still the PDF
@@ -90,13 +94,25 @@ def verified_database_bytes(version):
     return pdf if _matches(pdf, version.sha256) else None
 
 
+# A signed scan kept as the original may weigh up to VERIFY_MAX_SIZE: not kept in memory.
+MEMORY_MAX_BYTES = 2 * 1024 * 1024
+
+
 def verified_pdf_bytes(version):
     """The PDF of record of `version` (a validated MinutesVersion; its pk and sha256 are
-    enough), or None when the database's bytes no longer match the recorded SHA-256.
+    enough), or None when the database's bytes no longer match the recorded SHA-256: from the
+    worker's memory, else checked from disk or database (_checked_pdf_bytes)."""
+    return cache.kept(
+        cache.PDF,
+        (version.sha256,),
+        lambda: _checked_pdf_bytes(version),
+        keep=lambda pdf: len(pdf) <= MEMORY_MAX_BYTES,
+    )
 
-    Reads the disk copy if it matches; otherwise reads the database and, if those bytes match,
-    writes them as the new disk copy (its side effect).
-    """
+
+def _checked_pdf_bytes(version):
+    """Reads the disk copy if it matches; otherwise reads the database and, if those bytes
+    match, writes them as the new disk copy (its side effect)."""
     path = _copy_path(version.sha256)
     if path is not None:
         pdf = _read_copy(path)

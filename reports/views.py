@@ -402,7 +402,7 @@ def _serve_version(request, session_pk, number=None):
     """A validated PDF with a strong ETag, checked against its SHA-256 and logged.
 
     A conditional request whose ETag matches is answered 304. Otherwise the bytes come from
-    pdf_store.verified_pdf_bytes (checked at every serve) and the download is logged.
+    pdf_store.verified_pdf_bytes (checked against their SHA-256) and the download is logged.
     """
     version = _published_version(session_pk, number)
     etags = parse_etags(request.headers.get("If-None-Match", ""))

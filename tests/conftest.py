@@ -14,6 +14,7 @@ def _empty_shared_caches():
     yield
     caches["pages"].clear()
     caches["sessions"].clear()
+    caches["pdfs"].clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,10 +1,12 @@
-"""A validated PDF is served from a verified disk copy, checked against its SHA-256 at every
-download, and its download is logged once, cheaply (reports/pdf_store.py, services.log_download).
+"""A validated PDF is served from a verified disk copy, checked against its SHA-256 when a
+worker reads it, then from that worker's memory, and its download is logged once, cheaply
+(reports/pdf_store.py, services.log_download).
 """
 
 import hashlib
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -61,6 +63,7 @@ def test_an_altered_disk_copy_is_never_served_and_is_replaced_from_the_database(
     client.get(url)
     copy = disk_copy(cache_dir, version)
     copy.write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+    caches["pdfs"].clear()  # another worker, which has not read it yet
 
     response = client.get(url)
 
@@ -69,6 +72,45 @@ def test_an_altered_disk_copy_is_never_served_and_is_replaced_from_the_database(
     assert copy.read_bytes() == record
     assert not AuditEvent.objects.filter(kind="tampered").exists()
     assert Download.objects.count() == 2
+
+
+def test_a_worker_serves_the_bytes_it_checked_whatever_happens_to_the_copies_after(
+    login, partner, validated_17, cache_dir
+):
+    version = validated_17.versions.get()
+    record = bytes(version.pdf)
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+    client.get(url)
+    disk_copy(cache_dir, version).write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+    tamper(version)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content == record
+    assert not reads_the_pdf_column(queries)
+
+
+def test_a_pdf_over_the_memory_limit_is_checked_at_every_download(
+    login, partner, validated_17, cache_dir, monkeypatch
+):
+    from reports import pdf_store
+
+    monkeypatch.setattr(pdf_store, "MEMORY_MAX_BYTES", 1000)
+    version = validated_17.versions.get()
+    record = bytes(version.pdf)
+    client = login(partner)
+    url = f"/reports/{validated_17.session_id}/minutes.pdf"
+    client.get(url)
+    copy = disk_copy(cache_dir, version)
+    copy.write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+
+    response = client.get(url)
+
+    assert response.content == record
+    assert copy.read_bytes() == record  # found altered, and written again
 
 
 def test_altered_database_bytes_are_refused_and_never_copied_to_disk(
