@@ -171,7 +171,7 @@ def _sections_html(request, session, editable):
         request,
         using="jinja2",
     )
-    return mark_safe(html)  # noqa: S308
+    return mark_safe(html)  # noqa: S308  # nosec B308, B703
 
 
 def _proceedings_context(proceedings):
