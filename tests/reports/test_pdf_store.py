@@ -29,6 +29,18 @@ def disk_copy(cache_dir, version):
     return cache_dir / "pdf" / f"{version.sha256}.pdf"
 
 
+def downloaded_once(client, minutes, cache_dir, name="minutes.pdf"):
+    """Download the validated PDF once: (url, version, the bytes of record, its disk copy)."""
+    version = minutes.versions.get()
+    url = f"/reports/{minutes.session_id}/{name}"
+    client.get(url)
+    return url, version, bytes(version.pdf), disk_copy(cache_dir, version)
+
+
+def altered(pdf):
+    return pdf.replace(b"%PDF", b"%PDX", 1)
+
+
 def reads_the_pdf_column(queries):
     return any('"pdf"' in query["sql"] for query in queries.captured_queries)
 
@@ -56,13 +68,9 @@ def test_the_second_download_serves_the_pdf_of_record_from_the_disk_copy(
 def test_an_altered_disk_copy_is_never_served_and_is_replaced_from_the_database(
     login, partner, validated_17, cache_dir
 ):
-    version = validated_17.versions.get()
-    record = bytes(version.pdf)
     client = login(partner)
-    url = f"/reports/{validated_17.session_id}/minutes-v1.pdf"
-    client.get(url)
-    copy = disk_copy(cache_dir, version)
-    copy.write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+    url, _version, record, copy = downloaded_once(client, validated_17, cache_dir, "minutes-v1.pdf")
+    copy.write_bytes(altered(record))
     caches["pdfs"].clear()  # another worker, which has not read it yet
 
     response = client.get(url)
@@ -77,12 +85,9 @@ def test_an_altered_disk_copy_is_never_served_and_is_replaced_from_the_database(
 def test_a_worker_serves_the_bytes_it_checked_whatever_happens_to_the_copies_after(
     login, partner, validated_17, cache_dir
 ):
-    version = validated_17.versions.get()
-    record = bytes(version.pdf)
     client = login(partner)
-    url = f"/reports/{validated_17.session_id}/minutes.pdf"
-    client.get(url)
-    disk_copy(cache_dir, version).write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+    url, version, record, copy = downloaded_once(client, validated_17, cache_dir)
+    copy.write_bytes(altered(record))
     tamper(version)
 
     with CaptureQueriesContext(connection) as queries:
@@ -99,13 +104,9 @@ def test_a_pdf_over_the_memory_limit_is_checked_at_every_download(
     from reports import pdf_store
 
     monkeypatch.setattr(pdf_store, "MEMORY_MAX_BYTES", 1000)
-    version = validated_17.versions.get()
-    record = bytes(version.pdf)
     client = login(partner)
-    url = f"/reports/{validated_17.session_id}/minutes.pdf"
-    client.get(url)
-    copy = disk_copy(cache_dir, version)
-    copy.write_bytes(record.replace(b"%PDF", b"%PDX", 1))
+    url, _version, record, copy = downloaded_once(client, validated_17, cache_dir)
+    copy.write_bytes(altered(record))
 
     response = client.get(url)
 
