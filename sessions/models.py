@@ -263,6 +263,16 @@ class TagQuerySet(HistoryQuerySet):
     delete.alters_data = True
     delete.queryset_only = True
 
+    def by_holder(self, relation, **filters):
+        """{holder pk: [tags]} for the agenda items or recommendations (`relation`) matching
+        `filters`, in the tags' order: one query, where a prefetch filters one queryset per
+        holder."""
+        held = {}
+        lookups = {f"{relation}__{name}": value for name, value in filters.items()}
+        for tag in self.filter(**lookups).annotate(holder_pk=F(relation)):
+            held.setdefault(tag.holder_pk, []).append(tag)
+        return held
+
 
 class Tag(models.Model):
     """A label across sessions: a programme component, a financing or a partner.

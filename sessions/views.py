@@ -1,6 +1,7 @@
 import logging
 from dataclasses import dataclass
 from functools import wraps
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -131,6 +132,13 @@ def session_detail(request, pk):
     return render(request, "sessions/session_detail.html", {**context, "page_html": html})
 
 
+class FollowUpOrigin(NamedTuple):
+    """The session a followed-up recommendation was made at, as its follow-up links to it."""
+
+    url: str
+    name: str
+
+
 def _sections_html(request, session, editable):
     """The recorded sections of the session page, from the co-chairs to the attendance list."""
     # The sections are read onto the session the header already fetched (with its committee
@@ -138,12 +146,10 @@ def _sections_html(request, session, editable):
     prefetch_related_objects(
         [session],
         *Session.objects.with_sections()._prefetch_related_lookups,
-        "agenda_items__tags",
-        "recommendations__tags",
         Prefetch(
             "follow_ups",
             FollowUp.objects.select_related(
-                "recommendation__session__committee", "recommendation__responsible"
+                "recommendation__session", "recommendation__responsible"
             ).order_by(
                 "recommendation__session__start_date", "recommendation__order", "recommendation"
             ),
@@ -167,11 +173,27 @@ def _sections_html(request, session, editable):
                 r for r in session.recommendations.all() if r.kind != r.Kind.BLOCKER
             ],
             "blockers": [r for r in session.recommendations.all() if r.kind == r.Kind.BLOCKER],
+            "agenda_item_tags": Tag.objects.by_holder("agenda_items", session=session),
+            "recommendation_tags": Tag.objects.by_holder("recommendations", session=session),
+            "follow_up_origins": _follow_up_origins(session),
         },
         request,
         using="jinja2",
     )
     return mark_safe(html)  # noqa: S308  # nosec B308, B703
+
+
+def _follow_up_origins(session):
+    """{session pk: FollowUpOrigin} of the recommendations followed up at `session`: each
+    named once, however many of its recommendations are followed up."""
+    origins = {}
+    for follow_up in session.follow_ups.all():
+        origin = follow_up.recommendation.session
+        if origin.pk not in origins:
+            if origin.committee_id == session.committee_id:
+                origin.committee = session.committee  # read once, with the session
+            origins[origin.pk] = FollowUpOrigin(origin.get_absolute_url(), capfirst(str(origin)))
+    return origins
 
 
 def _proceedings_context(proceedings):
