@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -116,6 +117,8 @@ TEMPLATES = [
         "OPTIONS": {"environment": "ctn.jinja2.environment"},
     },
 ]
+# Forms render through the templates above: templates/django/forms/ overrides a widget's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
