@@ -246,3 +246,29 @@ def test_a_tagged_section_screen_makes_the_same_queries_for_one_or_three_rows(
         assert response.context["formset"].initial_form_count() == rows
 
     assert counts[0] == counts[1]
+
+
+def test_the_session_page_shows_each_item_and_recommendation_with_its_own_tags(
+    login, secretariat, fa1, cash
+):
+    session = SessionFactory()
+    tagged = AgendaItemFactory(session=session, order=1, title="Point financé")
+    AgendaItemFactory(session=session, order=2, title="Point sans étiquette")
+    tagged.tags.set([fa1, cash])
+    recommendation = RecommendationFactory(session=session, text="Recommandation suivie")
+    recommendation.tags.set([cash])
+
+    page = login(secretariat).get(session.get_absolute_url()).content.decode()
+
+    agenda = page[page.index('id="agenda"') : page.index('id="results"')]
+    financed = agenda[agenda.index("Point financé") : agenda.index("Point sans étiquette")]
+    untagged = agenda[agenda.index("Point sans étiquette") :]
+    # In the tags' order (kind, then name), each linking to the sessions that carry it.
+    assert financed.index("composante : Transferts monétaires") < financed.index(
+        "financement : FA1"
+    )
+    assert f'href="/sessions/?tag={fa1.pk}"' in financed
+    assert "badge" not in untagged
+    recommendations = page[page.index('id="recommendations"') : page.index('id="highlights"')]
+    assert f'href="/sessions/recommendations/?tag={cash.pk}"' in recommendations
+    assert "FA1" not in recommendations
