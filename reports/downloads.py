@@ -16,7 +16,6 @@ import logging
 import os
 import queue
 import threading
-import time
 
 from django.conf import settings
 from django.db import connection
@@ -94,6 +93,7 @@ class _Writer(threading.Thread):
         super().__init__(name="ctn-download-log", daemon=True)
         self.pid = os.getpid()
         self.rows = queue.SimpleQueue()
+        self.stopping = threading.Event()
 
     @classmethod
     def of_this_process(cls):
@@ -110,6 +110,7 @@ class _Writer(threading.Thread):
 
     def stop(self, timeout=5):
         """Write what is held and end (at the process's exit, and in tests)."""
+        self.stopping.set()
         self.rows.put(_STOP)
         self.join(timeout)
 
@@ -119,21 +120,30 @@ class _Writer(threading.Thread):
             first = self.rows.get()
             if first is _STOP:
                 break
-            batch, deadline = [first], time.monotonic() + _delay()
-            while len(batch) < BATCH:
+            # The rows of the next fraction of a second gather in the queue while this thread
+            # waits on the stop event alone: a download's put() wakes no thread (waiting on the
+            # queue itself, the thread woke and took the interpreter lock at every download).
+            self.stopping.wait(_delay())
+            batch = [first]
+            while True:
                 try:
-                    row = self.rows.get(timeout=max(0.0, deadline - time.monotonic()))
+                    row = self.rows.get_nowait()
                 except queue.Empty:
                     break
                 if row is _STOP:
                     stopping = True
-                    break
-                batch.append(row)
-            try:
-                write(batch)
-            except Exception:
-                # Never the download's failure: its file was served; the loss is logged.
-                logger.exception("%s download row(s) could not be written", len(batch))
-            finally:
-                connection.close_if_unusable_or_obsolete()
+                else:
+                    batch.append(row)
+            for start in range(0, len(batch), BATCH):
+                self._write(batch[start : start + BATCH])
         connection.close()
+
+    @staticmethod
+    def _write(rows):
+        try:
+            write(rows)
+        except Exception:
+            # Never the download's failure: its file was served; the loss is logged.
+            logger.exception("%s download row(s) could not be written", len(rows))
+        finally:
+            connection.close_if_unusable_or_obsolete()
