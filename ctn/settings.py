@@ -84,7 +84,8 @@ MIDDLEWARE = [
     # The audit trail: who made each change (django-simple-history), and the refusals.
     "simple_history.middleware.HistoryRequestMiddleware",
     "reports.audit.RefusalAuditMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, its storage made only when a message is added or read.
+    "ctn.messages.LazyMessageMiddleware",
     # An empty 405 (require_POST…) becomes the French page in the site's layout.
     "ctn.error_pages.NotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

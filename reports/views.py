@@ -4,6 +4,7 @@ Every view starts with one accessor scoped to the user: a compte rendu a partner
 a 404; an action their role does not allow is a 403. Writes go through reports/services.py.
 """
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -329,9 +330,15 @@ def open_erratum(request, session_pk):
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _content_disposition(attachment, filename):
+    """Quoted once per worker and file name: every download of a version has the same."""
+    return content_disposition_header(attachment, filename)
+
+
 def _pdf_response(pdf, filename, *, attachment):
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Disposition"] = _content_disposition(attachment, filename)
     response["Content-Length"] = str(len(pdf))
     return response
 
@@ -405,11 +412,14 @@ def _serve_version(request, session_pk, number=None):
     pdf_store.verified_pdf_bytes (checked against their SHA-256) and the download is logged.
     """
     version = _published_version(session_pk, number)
-    etags = parse_etags(request.headers.get("If-None-Match", ""))
-    if version.etag in etags or "*" in etags:
-        response = HttpResponseNotModified()
-        response["ETag"] = version.etag
-        return response
+    # From META: request.headers would build the dict of every header for this one.
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match:
+        etags = parse_etags(if_none_match)
+        if version.etag in etags or "*" in etags:
+            response = HttpResponseNotModified()
+            response["ETag"] = version.etag
+            return response
     pdf = pdf_store.verified_pdf_bytes(version)
     if pdf is None:
         return _altered_pdf(request, version)
