@@ -19,10 +19,12 @@ for two promises:
 import hashlib
 import logging
 import os
+import pickle  # nosec B403
 import re
 import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.module_loading import import_string
 
@@ -343,3 +345,46 @@ def cache_answers(cache):
     if isinstance(cache, FailSafeCache):
         return cache.answers()
     return _round_trip(cache)
+
+
+# -- a worker's memory ---------------------------------------------------------------------------
+
+
+class BytesMemoryCache(LocMemCache):
+    """Django's LocMemCache (a worker's memory), which keeps a bytes value as it is.
+
+    LocMemCache pickles what it keeps so that a caller never changes the kept value; bytes
+    cannot be changed, and a pickled PDF of record was copied whole again at every read. Any
+    other value is pickled as by LocMemCache.
+    """
+
+    def _stored(self, value):
+        return (value,) if type(value) is bytes else pickle.dumps(value, self.pickle_protocol)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        stored = self._stored(value)
+        with self._lock:
+            if self._has_expired(key):
+                self._set(key, stored, timeout)
+                return True
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        stored = self._stored(value)
+        with self._lock:
+            self._set(key, stored, timeout)
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key):
+                self._delete(key)
+                return default
+            stored = self._cache[key]
+            self._cache.move_to_end(key, last=False)
+        return stored[0] if type(stored) is tuple else pickle.loads(stored)  # noqa: S301  # nosec B301
+
+    def incr(self, key, delta=1, version=None):
+        raise NotImplementedError("BytesMemoryCache keeps no counters")

@@ -214,7 +214,7 @@ CACHES = {
     "pages": shared_cache("pages", max_entries=5000, timeout=24 * 3600),
     # Each worker's memory: the PDFs of record it has checked (ctn/cache.py, PDF), a few MB.
     "pdfs": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "ctn.cache_backends.BytesMemoryCache",
         "LOCATION": "pdfs",
         "OPTIONS": {"MAX_ENTRIES": 8},
     },
