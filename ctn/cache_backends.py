@@ -132,11 +132,13 @@ def _first_migration(cursor):
 def current_database_identity():
     """The identity of the default database, read once per connection; None if it is down."""
     connection = connections[DEFAULT_DB_ALIAS]
-    try:
-        connection.ensure_connection()
-    except Exception:  # the database is down: the request fails there, not here
-        return None
     raw = connection.connection
+    if raw is None:
+        try:
+            connection.ensure_connection()
+        except Exception:  # the database is down: the request fails there, not here
+            return None
+        raw = connection.connection
     known = getattr(connection, "_ctn_identity", None)
     if known is not None and known[0] is raw:
         return known[1]
@@ -147,6 +149,10 @@ def current_database_identity():
 
 
 # -- the cache -----------------------------------------------------------------------------------
+
+
+def _any_key(key):
+    """FailSafeCache's backends (files, Redis) take any key."""
 
 
 class _NoIdentity(Exception):
@@ -172,7 +178,11 @@ class FailSafeCache(BaseCache):
     def _backend(self):
         # Made on first use: FileBasedCache creates its folder in its constructor, which may fail.
         if self._wrapped is None:
-            self._wrapped = self._backend_class(self._location, self._params)
+            backend = self._backend_class(self._location, self._params)
+            # Files and Redis take any key (a file is named by its hash): the check of every
+            # character of every key for memcached's sake, a few microseconds a read, is left out.
+            backend.validate_key = _any_key
+            self._wrapped = backend
         return self._wrapped
 
     def _key(self, key):

@@ -103,6 +103,15 @@ def cache_records(caplog):
     ]
 
 
+def test_any_key_is_kept_in_the_files_even_one_memcached_would_refuse(settings, tmp_path, db):
+    file_caches(settings, tmp_path / "cache")
+    key = "a session key from a cookie, with spaces and too long " + "x" * 300
+
+    caches["sessions"].set(key, {"_auth_user_id": "3"})
+
+    assert caches["sessions"].get(key) == {"_auth_user_id": "3"}
+
+
 def test_every_role_is_served_its_pages_when_the_cache_folder_cannot_be_created(
     settings, tmp_path, caplog, validated, secretariat, coordinator, partner
 ):
