@@ -1,6 +1,7 @@
 """The Jinja2 environment of the few partials rendered often enough that Django's template
 language costs more than their data: a session's proceedings (the largest page, read and
-written all through a session). Output is escaped as Django's templates escape it."""
+written all through a session) and the dashboard's body (its tables of quarters and of
+attendance). Output is escaped as Django's templates escape it."""
 
 import html
 import re
@@ -8,6 +9,7 @@ import re
 import jinja2
 from django.template import defaultfilters
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
@@ -71,5 +73,7 @@ def environment(**options):
         interpolate=interpolate,
         linebreaks=defaultfilters.linebreaks_filter,
         linebreaksbr=linebreaksbr,
+        # Django's templates show a datetime in the current time zone before its filters.
+        localtime=timezone.localtime,
     )
     return env

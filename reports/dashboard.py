@@ -2,10 +2,14 @@
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ctn.roles import can_edit
 from participants.models import Attendance
@@ -53,6 +57,9 @@ def _quarters_grid(sessions, today, *, partner):
     )
     current = _quarter_of(today)
     list_url = reverse("sessions:list")
+    # What a cell says, translated once for the whole grid.
+    held_word, planned_word = pgettext("quarter", "held"), pgettext("quarter", "planned")
+    missing_word = pgettext("quarter without session", "missing")
     committees = {}
     for row in rows:
         committee = committees.setdefault(
@@ -79,28 +86,26 @@ def _quarters_grid(sessions, today, *, partner):
             cells = []
             for quarter in (1, 2, 3, 4):
                 row = counts.get((year, quarter))
-                state = ""
-                if row and row["held"]:
-                    state = "held"
-                elif row and row["planned"]:
+                held = row["held"] if row else 0
+                planned = row["planned"] if row else 0
+                state, text = "", ""
+                if held:
+                    state, text = "held", f"{held_word} ×{held}" if held > 1 else held_word
+                elif planned:
                     state = "planned"
+                    text = f"{planned_word} ×{planned}" if planned > 1 else planned_word
                 elif quarterly and not partner and first <= (year, quarter) < current:
-                    state = "missing"
-                query = urlencode(
-                    {
-                        "committee": committee_id,
-                        "year": year,
-                        "quarter": quarter,
-                        "kind": "ordinary",
-                    }
-                )
+                    state, text = "missing", missing_word
                 cells.append(
                     {
                         "quarter": quarter,
                         "state": state,
-                        "held": row["held"] if row else 0,
-                        "planned": row["planned"] if row else 0,
-                        "url": f"{list_url}?{query}",
+                        "text": text,
+                        "held": held,
+                        "planned": planned,
+                        # As urlencode() writes these numbers, without its call per cell.
+                        "url": f"{list_url}?committee={committee_id}&year={year}"
+                        f"&quarter={quarter}&kind=ordinary",
                     }
                 )
             years.append({"year": year, "cells": cells})
@@ -201,6 +206,8 @@ def _open_recommendations(user, today, tag):
         .order_by("due_date", "pk")[:OVERDUE_LIMIT]
     )
     for recommendation in overdue:
+        # As Django's truncatewords filter writes it.
+        recommendation.summary = Truncator(recommendation.text).words(18, truncate=" …")
         recommendation.days_overdue = (today - recommendation.due_date).days
         recommendation.session_url = reverse("sessions:detail", args=[recommendation.session_id])
     return {
@@ -281,3 +288,22 @@ def figures(user, today, tag):
         "recommendations": _open_recommendations(user, today, tag),
         "attendance": _attendance_rates(sessions),
     }
+
+
+def body_html(request, context):
+    """The dashboard's body (reports/jinja2/reports/_dashboard.html): Jinja2, its tables having
+    a cell per quarter and per organization and session."""
+    html = render_to_string(
+        "reports/_dashboard.html",
+        {
+            **context,
+            "can_edit": can_edit(request.user),
+            # Its words said with a context: the template writes only _("…") (makemessages).
+            "open_heading": pgettext("recommendations", "Open"),
+            "never_reminded": pgettext("reminded", "never"),
+        },
+        request,
+        using="jinja2",
+    )
+    # Jinja2 (ctn/jinja2.py): the backend returns a plain string, escaped already.
+    return mark_safe(html)  # noqa: S308  # nosec B308, B703

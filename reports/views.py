@@ -554,8 +554,14 @@ def home(request):
     tag, tag_error = tag_from(request, tags)
     if tag_error:
         messages.warning(request, tag_error)
-    figures = dashboard.figures(request.user, today, tag)
-    return render(request, "home.html", {"today": today, **figures, "tags": tags, "tag": tag})
+    context = {
+        "today": today,
+        **dashboard.figures(request.user, today, tag),
+        "tags": tags,
+        "tag": tag,
+    }
+    html = dashboard.body_html(request, context)
+    return render(request, "home.html", {**context, "dashboard_html": html})
 
 
 @require_GET
