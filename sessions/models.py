@@ -1017,8 +1017,15 @@ class Recommendation(FreezeGuardedModel, models.Model):
 
     @property
     def responsible_name(self):
-        parts = [str(self.responsible) if self.responsible_id else "", self.responsible_label]
-        return " – ".join(part for part in parts if part)
+        return self.name_responsible(
+            str(self.responsible) if self.responsible_id else "", self.responsible_label
+        )
+
+    @staticmethod
+    def name_responsible(organization, label):
+        """The responsible as a list shows it: the organization (its acronym), the free text,
+        or both."""
+        return " – ".join(part for part in (organization, label) if part)
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
 
@@ -1047,10 +1054,14 @@ class Recommendation(FreezeGuardedModel, models.Model):
         return self.follow_ups.exists()
 
     def get_current_status_display(self):
-        status = self.current_status
-        if self.is_followed_up:
+        return self.status_display(self.current_status, followed_up=self.is_followed_up)
+
+    @classmethod
+    def status_display(cls, status, *, followed_up):
+        """A current status in words: a follow-up's words once followed up, else its own."""
+        if followed_up:
             return FollowUp.Status(status).label
-        return self.Status(status).label
+        return cls.Status(status).label
 
     @property
     def is_open(self):

@@ -24,6 +24,7 @@ from ctn.roles import can_edit
 from participants.forms import QuickPersonForm
 from sessions import forms, locking
 from sessions.models import (
+    Committee,
     FollowUp,
     Recommendation,
     Session,
@@ -371,22 +372,44 @@ def recommendation_list(request):
     )
 
 
+class RecommendationRow(NamedTuple):
+    """A row of the recommendations list, as it is shown (_recommendation_rows)."""
+
+    text: str
+    latest_follow_up_note: str
+    tag_list: list
+    session_name: str
+    session_url: str
+    committee_acronym: str
+    responsible_name: str
+    due_date: object
+    due_words: str | None
+    overdue: bool
+    status_label: str
+
+
 def _recommendation_rows(user, ids, tags, today):
     """The recommendations `ids`, in that order, with what their row shows worked out once:
-    per session its name and address, per due date its words, the tags from `tags`."""
+    per session its name and address, per due date its words, the tags from `tags`. Read as
+    values: one row object each instead of a recommendation, its session, committee and
+    organization."""
     recommendations = {
-        recommendation.pk: recommendation
-        for recommendation in Recommendation.objects.visible_to(user)
+        row["pk"]: row
+        for row in Recommendation.objects.visible_to(user)
         .filter(pk__in=ids)
-        .select_related("session__committee", "responsible")
-        .only(
+        .values(
+            "pk",
             "text",
             "responsible_label",
             "due_date",
-            "status",
+            "current_status_value",
+            "latest_follow_up_note",
+            "latest_follow_up_session_id",
+            "session_id",
             "session__number",
             "session__kind",
             "session__start_date",
+            "session__committee_id",
             "session__committee__acronym",
             "session__committee__meeting_noun",
             "session__committee__numbering",
@@ -400,22 +423,48 @@ def _recommendation_rows(user, ids, tags, today):
         tag_ids.setdefault(recommendation_id, set()).add(tag_id)
     sessions, due_dates, rows = {}, {}, []
     for pk in ids:
-        recommendation = recommendations[pk]
-        session = recommendation.session
-        if session.pk not in sessions:
+        row = recommendations[pk]
+        if row["session_id"] not in sessions:
+            # Named as Session.__str__ names it, from the columns read with the row.
+            session = Session(
+                pk=row["session_id"],
+                number=row["session__number"],
+                kind=row["session__kind"],
+                start_date=row["session__start_date"],
+                committee=Committee(
+                    pk=row["session__committee_id"],
+                    meeting_noun=row["session__committee__meeting_noun"],
+                    numbering=row["session__committee__numbering"],
+                ),
+            )
             sessions[session.pk] = (capfirst(str(session)), session.get_absolute_url())
-        recommendation.session_name, recommendation.session_url = sessions[session.pk]
-        due = recommendation.due_date
+        session_name, session_url = sessions[row["session_id"]]
+        due = row["due_date"]
         if due is not None and due not in due_dates:
             due_dates[due] = date_format(due, "j F Y")
-        recommendation.due_words = due_dates.get(due)
-        recommendation.overdue = bool(
-            due and due < today and recommendation.current_status in Recommendation.OPEN_STATUSES
-        )
-        recommendation.status_label = capfirst(recommendation.get_current_status_display())
+        status = row["current_status_value"]
         ids_of_tags = tag_ids.get(pk, ())
-        recommendation.tag_list = [tag for tag in tags if tag.pk in ids_of_tags]
-        rows.append(recommendation)
+        rows.append(
+            RecommendationRow(
+                text=row["text"],
+                latest_follow_up_note=row["latest_follow_up_note"],
+                tag_list=[tag for tag in tags if tag.pk in ids_of_tags],
+                session_name=session_name,
+                session_url=session_url,
+                committee_acronym=row["session__committee__acronym"],
+                responsible_name=Recommendation.name_responsible(
+                    row["responsible__acronym"], row["responsible_label"]
+                ),
+                due_date=due,
+                due_words=due_dates.get(due),
+                overdue=bool(due and due < today and status in Recommendation.OPEN_STATUSES),
+                status_label=capfirst(
+                    Recommendation.status_display(
+                        status, followed_up=row["latest_follow_up_session_id"] is not None
+                    )
+                ),
+            )
+        )
     return rows
 
 
