@@ -1,6 +1,8 @@
 """The search page: /search/?q=…&tag=…."""
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ctn import cache
@@ -34,4 +36,11 @@ def search(request):
         "tag": tag,
         "tags": tags,
     }
+    # Jinja2 (ctn/jinja2.py), given a copy: its backend adds the request and a CSRF token to the
+    # context, which must not reach the page's (ctn.context_processors.current_user).
+    results_html = render_to_string(
+        "sessions/_search_results.html", {**context}, request, using="jinja2"
+    )
+    # The backend returns a plain string, escaped already.
+    context["results_html"] = mark_safe(results_html)  # noqa: S308  # nosec B308, B703
     return render(request, "sessions/search.html", context)
