@@ -11,8 +11,9 @@ capped, so the cost of a page does not grow with history.
 
 Every kind is searched by one statement (a UNION ALL of one part per kind), written once per
 shape of search (database, audience, tag or not, number of words) and then reused with the
-words as parameters: building six ORM queries cost more than running them. A second statement
-reads the texts of the rows shown, when there are any.
+words as parameters: building six ORM queries cost more than running them. It reads the texts
+of the rows found, what their titles need and their sessions' committees as well, joined to
+the latest rows only.
 """
 
 import datetime
@@ -371,15 +372,29 @@ def _matching_sql(vendor, source, terms_count):
     return " AND ".join([condition] * terms_count), [("term", n) for n in range(terms_count)]
 
 
-# What the first statement gives of each matching row: its kind, its id, its session's.
+# What the statement gives of each matching row: its kind, its id, its session's columns, its
+# searched texts, what its title needs (the id of a related row and some of its columns, and
+# some of its own), and what its session's heading needs of the committee (Session.__str__ is
+# its designation).
 SESSION_COLUMNS = ("id", "kind", "number", "start_date", "end_date", "city", "committee_id")
+TEXT_COLUMNS = max(len(source.fields) for source in SOURCES)
+EXTRA_COLUMNS = max(
+    len(source.extra[1] if source.extra else ()) + len(source.shown) for source in SOURCES
+)
+COMMITTEE_COLUMNS = ("acronym", "numbering", "meeting_noun")
+# Where each part is in a row of the statement.
+SESSION_END = 2 + len(SESSION_COLUMNS)
+TEXTS_END = SESSION_END + TEXT_COLUMNS
+EXTRAS_END = TEXTS_END + 1 + EXTRA_COLUMNS
 
 
 def _latest_sql(vendor, source, *, partner, tagged, terms_count):
     """The SELECT of the RESULTS_PER_KIND + 1 latest matching rows of one kind (the latest
     sessions first, as the groups are shown; no ranking of every match, so a word found in
-    thousands of rows costs no more than reading its index), with their session's columns, and
-    its parameters' names. Every name in it comes from the models' meta, never from input."""
+    thousands of rows costs no more than reading its index), with their session's and what
+    they show, and its parameters' names. The related rows are joined to the latest rows only,
+    out of the subquery that finds them. Every name in it comes from the models' meta, never
+    from input."""
     qn = connection.ops.quote_name
     model = _model(source.model_name)
     if source.kind == "session":
@@ -404,34 +419,65 @@ def _latest_sql(vendor, source, *, partner, tagged, terms_count):
         params.append("tag")
     condition, condition_params = _matching_sql(vendor, source, terms_count)
     params += condition_params
+    texts = [f"t.{qn(name)}" for name in source.fields]
+    texts += ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - len(source.fields))
+    related = model._meta.get_field(source.extra[0]) if source.extra else None
     columns = ", ".join(
         [f"'{source.kind}' AS hit_kind", "t.id AS hit_id"]
         + [f"{session}.{qn(column)} AS session_{column}" for column in SESSION_COLUMNS]
+        + [f"{text} AS text_{n}" for n, text in enumerate(texts)]
+        + [f"t.{qn(related.column)} AS ref_id" if related else "CAST(NULL AS INTEGER) AS ref_id"]
+        + [f"t.{qn(name)} AS shown_{name}" for name in source.shown]
     )
     table = qn(model._meta.db_table)
     if vendor == "postgresql" and source.kind == "session":
         # Every matching session through the GIN index, then sorted (OFFSET 0 keeps the planner
         # from walking the latest first instead, computing each one's long text vector).
-        return (
-            f"SELECT * FROM (SELECT * FROM (SELECT {columns} FROM {table} t{joins}"  # noqa: S608  # nosec B608
+        latest = (
+            f"SELECT * FROM (SELECT {columns} FROM {table} t{joins}"  # noqa: S608  # nosec B608
             f" WHERE {condition} OFFSET 0) matching ORDER BY session_start_date DESC,"
-            f" session_number DESC, hit_id DESC LIMIT {RESULTS_PER_KIND + 1}) latest_session",
-            params,
+            f" session_number DESC, hit_id DESC LIMIT {RESULTS_PER_KIND + 1}"
         )
-    # A subquery, as SQLite wants no ORDER BY nor LIMIT in a part of a UNION ALL. On PostgreSQL,
-    # a common word is found by reading the latest sessions' matching rows (migration 0015).
+    else:
+        # On PostgreSQL, a common word is found by reading the latest sessions' matching rows
+        # (migration 0015).
+        latest = (
+            f"SELECT {columns} FROM {table} t{joins}"  # noqa: S608  # nosec B608
+            f" WHERE {condition} ORDER BY {session}.start_date DESC, {session}.number DESC,"
+            f" t.id DESC LIMIT {RESULTS_PER_KIND + 1}"
+        )
+    extras, related_join = [], ""
+    if related:
+        related_join = (
+            f" LEFT OUTER JOIN {qn(related.related_model._meta.db_table)} r ON r.id = latest.ref_id"
+        )
+        extras = [f"r.{qn(name)}" for name in source.extra[1]]
+    extras += [f"latest.shown_{name}" for name in source.shown]
+    extras += ["CAST(NULL AS TEXT)"] * (EXTRA_COLUMNS - len(extras))
+    committee = qn(_model("Committee")._meta.db_table)
+    selected = ", ".join(
+        [
+            "latest.hit_kind",
+            "latest.hit_id",
+            *(f"latest.session_{column}" for column in SESSION_COLUMNS),
+            *(f"latest.text_{n}" for n in range(TEXT_COLUMNS)),
+            "latest.ref_id",
+            *extras,
+            *(f"c.{qn(column)}" for column in COMMITTEE_COLUMNS),
+        ]
+    )
+    # A subquery, as SQLite wants no ORDER BY nor LIMIT in a part of a UNION ALL.
     return (
-        f"SELECT * FROM (SELECT {columns} FROM {table} t{joins}"  # noqa: S608  # nosec B608
-        f" WHERE {condition} ORDER BY {session}.start_date DESC, {session}.number DESC,"
-        f" t.id DESC LIMIT {RESULTS_PER_KIND + 1}) latest_{source.kind}",
+        f"SELECT {selected} FROM ({latest}) latest{related_join}"  # noqa: S608  # nosec B608
+        f" INNER JOIN {committee} c ON c.id = latest.session_committee_id",
         params,
     )
 
 
 @cache
 def _latest_statement(vendor, kinds, *, partner, tagged, terms_count):
-    """The first statement: the latest matching rows of every kind of `kinds` (UNION ALL), and
-    its parameters' names; written once per shape of search."""
+    """The statement: the latest matching rows of every kind of `kinds` (UNION ALL), and its
+    parameters' names; written once per shape of search."""
     parts = [
         _latest_sql(
             vendor,
@@ -445,58 +491,6 @@ def _latest_statement(vendor, kinds, *, partner, tagged, terms_count):
     return " UNION ALL ".join(sql for sql, _ in parts), [
         name for _, names in parts for name in names
     ]
-
-
-# What the second statement gives of each hit: its kind, its id, its searched texts, and what
-# its title needs (the id of a related row and some of its columns). The committees of the
-# groups come with it, their acronym as first text.
-TEXT_COLUMNS = max(len(source.fields) for source in SOURCES)
-EXTRA_COLUMNS = max(
-    len(source.extra[1] if source.extra else ()) + len(source.shown) for source in SOURCES
-)
-
-
-def _shown_sql(source, count):
-    """The SELECT of the texts of `count` rows of `source` (ids as parameters)."""
-    qn = connection.ops.quote_name
-    model = _model(source.model_name)
-    columns = [f"'{source.kind}'", "t.id"]
-    columns += [f"t.{qn(name)}" for name in source.fields]
-    columns += ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - len(source.fields))
-    joins, extras = "", []
-    if source.extra:
-        relation, names = source.extra
-        related = model._meta.get_field(relation)
-        table = qn(related.related_model._meta.db_table)
-        joins = f" LEFT OUTER JOIN {table} r ON r.id = t.{qn(related.column)}"
-        columns.append(f"t.{qn(related.column)}")
-        extras = [f"r.{qn(name)}" for name in names]
-    else:
-        columns.append("CAST(NULL AS INTEGER)")
-    extras += [f"t.{qn(name)}" for name in source.shown]
-    columns += extras + ["CAST(NULL AS TEXT)"] * (EXTRA_COLUMNS - len(extras))
-    ids = ", ".join(["%s"] * count)
-    return (
-        f"SELECT {', '.join(columns)} FROM {qn(model._meta.db_table)} t{joins}"  # noqa: S608  # nosec B608
-        f" WHERE t.id IN ({ids})"
-    )
-
-
-# What the groups' headings need of a committee (Session.__str__ is its designation), read with
-# the texts: its acronym as first text, these as first extras.
-COMMITTEE_EXTRAS = ("numbering", "meeting_noun")
-
-
-def _committees_sql(count):
-    qn = connection.ops.quote_name
-    columns = ["'committee'", "c.id", "c.acronym"] + ["CAST(NULL AS TEXT)"] * (TEXT_COLUMNS - 1)
-    columns += ["CAST(NULL AS INTEGER)"] + [f"c.{qn(name)}" for name in COMMITTEE_EXTRAS]
-    columns += ["CAST(NULL AS TEXT)"] * (EXTRA_COLUMNS - len(COMMITTEE_EXTRAS))
-    ids = ", ".join(["%s"] * count)
-    return (
-        f"SELECT {', '.join(columns)} FROM {qn(_model('Committee')._meta.db_table)} c"  # noqa: S608  # nosec B608
-        f" WHERE c.id IN ({ids})"
-    )
 
 
 def _date(value):
@@ -565,8 +559,8 @@ def search(user, query, *, tag=None):
 
     With a `tag`, only the agenda items and recommendations carrying it. Returns Results,
     groups ordered from the latest session; at most RESULTS_PER_KIND hits of each kind.
-    Two statements: the latest matching rows of every kind with their sessions, then (if any)
-    their texts and their sessions' committees.
+    One statement: the latest matching rows of every kind with their texts, their sessions
+    and their sessions' committees.
     """
     from django.urls import reverse
 
@@ -594,48 +588,35 @@ def search(user, query, *, tag=None):
         register_sqlite_fold(connection.connection)
     latest = {kind: [] for kind in kinds}
     for row in _execute(sql, [values[name] for name in names]):
-        latest[row[0]].append(row[1:])
+        latest[row[0]].append(row)
     capped = False
     for kind, rows in latest.items():
         # The order of the part's ORDER BY (start date, number, id), which UNION ALL may lose.
-        rows.sort(key=lambda row: (_date(row[4]), row[3], row[0]), reverse=True)
+        rows.sort(key=lambda row: (_date(row[5]), row[4], row[1]), reverse=True)
         if len(rows) > RESULTS_PER_KIND:
             capped, latest[kind] = True, rows[:RESULTS_PER_KIND]
-    shown = [(SOURCES_BY_KIND[kind], rows) for kind, rows in latest.items() if rows]
-    if not shown:
-        return Results([], 0, False)
-    committee_ids = sorted({row[7] for _source, rows in shown for row in rows})
-    parts = [_shown_sql(source, len(rows)) for source, rows in shown]
-    parts.append(_committees_sql(len(committee_ids)))
-    params = [row[0] for _source, rows in shown for row in rows] + committee_ids
-    texts = {(row[0], row[1]): row[2:] for row in _execute(" UNION ALL ".join(parts), params)}
     db = connection.alias
-    committees = {
-        pk: _from_db(
-            Committee,
-            db,
-            id=pk,
-            acronym=texts["committee", pk][0],
-            **dict(
-                zip(
-                    COMMITTEE_EXTRAS,
-                    texts["committee", pk][TEXT_COLUMNS + 1 :],
-                    strict=False,
-                )
-            ),
-        )
-        for pk in committee_ids
-    }
-    sessions, urls, names, groups, count = {}, {}, {}, {}, 0
-    for source, rows in shown:
+    committees, sessions, urls, names, groups, count = {}, {}, {}, {}, {}, 0
+    for kind, rows in latest.items():
+        source = SOURCES_BY_KIND[kind]
         label = str(source.label)
-        for hit_id, session_pk, kind, number, start, end, city, committee_id in rows:
+        for row in rows:
+            hit_id, session_pk, session_kind, number, start, end, city, committee_id = row[
+                1:SESSION_END
+            ]
             if session_pk not in sessions:
+                if committee_id not in committees:
+                    committees[committee_id] = _from_db(
+                        Committee,
+                        db,
+                        id=committee_id,
+                        **dict(zip(COMMITTEE_COLUMNS, row[EXTRAS_END:], strict=True)),
+                    )
                 session = _from_db(
                     Session,
                     db,
                     id=session_pk,
-                    kind=kind,
+                    kind=session_kind,
                     number=number,
                     start_date=_date(start),
                     end_date=_date(end),
@@ -647,9 +628,8 @@ def search(user, query, *, tag=None):
                 urls[session_pk] = reverse("sessions:detail", args=[session_pk])
                 names[session_pk] = str(session)
             session = sessions[session_pk]
-            row = texts[source.kind, hit_id]
-            fields = row[: len(source.fields)]
-            ref_id, extras = row[TEXT_COLUMNS], row[TEXT_COLUMNS + 1 :]
+            fields = row[SESSION_END : SESSION_END + len(source.fields)]
+            ref_id, extras = row[TEXTS_END], row[TEXTS_END + 1 : EXTRAS_END]
             url = urls[session_pk] + (f"#{source.anchor}" if source.anchor else "")
             title = _truncated(_title(source, names[session_pk], fields, ref_id, extras))
             hit = Hit(source, label, title, _excerpt(fields, terms), url)
