@@ -29,6 +29,10 @@ def ordinal(number, feminine=True):
     """ "18ème", and "1ère" for the first session (the committee's usage); "18th" in English."""
     if _english():
         return english_ordinal(number)
+    return _french_ordinal(number, feminine)
+
+
+def _french_ordinal(number, feminine=True):
     if number == 1:
         return "1ère" if feminine else "1er"
     return f"{number}{settings.CTN_ORDINAL_SUFFIX}"
@@ -117,6 +121,8 @@ class MeetingNoun(models.TextChoices):
 
 
 KIND_WORDS = {"ordinary": "ordinaire", "extraordinary": "extraordinaire"}
+# Read at every session's name: a dict, where MeetingNoun.values builds a list at each call.
+NOUN_WORDS = dict(MeetingNoun.choices)
 
 
 def with_article(name, article, of=False):
@@ -164,12 +170,12 @@ def document_title(title, session_designation, committee_name, of_named):
 
 
 def _designation(number, kind, noun, numbering, start_date):
-    noun_word = MeetingNoun(noun).label if noun in MeetingNoun.values else noun
+    noun_word = NOUN_WORDS.get(noun, noun)
     kind_word = KIND_WORDS.get(kind, kind)
     if numbering == Numbering.NONE:
         qualifier = "" if kind == "ordinary" else f" {kind_word}"
         return f"{noun_word}{qualifier} du {long_date(start_date)}"
-    text = f"{ordinal(number)} {noun_word} {kind_word}"
+    text = f"{_french_ordinal(number)} {noun_word} {kind_word}"
     if numbering == Numbering.YEARLY:
         text += f" de l’année {start_date.year}"
     return text
