@@ -15,10 +15,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header, parse_etags
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +38,7 @@ from reports.pdf import (
     render_convocation_pdf,
     render_minutes_pdf,
 )
+from reports.templatetags.reports_tags import file_size, french_date
 from sessions.exports import session_file_stem
 from sessions.models import Session, Tag
 from sessions.tag_views import tag_from
@@ -91,16 +94,31 @@ def _portal_context(request):
     for session in page.object_list:
         minutes = getattr(session, "minutes", None)
         versions = minutes.validated_versions if minutes else []
+        latest = versions[0] if versions else None
         rows.append(
             {
                 "session": session,
                 "minutes": minutes,
                 "status": minutes.get_status_display() if minutes else Minutes.Status.DRAFT.label,
                 "status_value": minutes.status if minutes else Minutes.Status.DRAFT,
-                "latest": versions[0] if versions else None,
+                "latest": latest,
+                # Worked out once: the dates and the adoption are shown twice (small and large
+                # screens).
+                "dates": session.date_span,
+                "adopted": french_date(latest.adopted_on or latest.validated_at) if latest else "",
+                "size": file_size(latest.size) if latest else "",
             }
         )
-    return {"rows": rows, "page": page, "editor": editor}
+    # Jinja2 (ctn/jinja2.py): the backend returns a plain string, escaped already.
+    rows_html = render_to_string(
+        "reports/_portal_rows.html", {"rows": rows, "editor": editor}, request, using="jinja2"
+    )
+    return {
+        "rows": rows,
+        "rows_html": mark_safe(rows_html),  # noqa: S308  # nosec B308, B703
+        "page": page,
+        "editor": editor,
+    }
 
 
 @require_GET
