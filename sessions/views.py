@@ -333,8 +333,14 @@ def session_list(request):
     tags = list(Tag.objects.all())
     form = forms.SessionFilterForm(request.GET or None, tags=tags)
     page = Paginator(form.filter(sessions), SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(session, getattr(session, "minutes", None)) for session in page.object_list]
+    # Jinja2 (ctn/jinja2.py): the backend returns a plain string, escaped already.
+    rows_html = render_to_string(
+        "sessions/_session_rows.html", {"rows": rows}, request, using="jinja2"
+    )
     context = {
         "sessions": page.object_list,
+        "rows_html": mark_safe(rows_html),  # noqa: S308  # nosec B308, B703
         "page": page,
         "query_without_page": urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
         "filter_form": form,
