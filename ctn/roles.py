@@ -5,6 +5,7 @@ Views ask these helpers rather than group names so that a role check reads the s
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,21 +68,19 @@ class RolesModelBackend(ModelBackend):
     """Django's user-name and password backend, whose `get_user` also reads the user's roles.
 
     `get_user` runs on every request to find the logged-in user. The user and their roles are
-    read from the database (two plain queries: an ORM query with a subquery per role cost
-    several times more to build than to run), then kept (ctn/cache.py, USER), so that a page
-    usually makes no query for them. Every write through the application that could change
-    what is kept (the user saved or deleted, their groups changed, a group renamed or
-    deleted) drops the kept copy (`forget_cached_user` and the signal handlers below).
+    read in one plain query (an ORM query with a subquery per role cost several times more to
+    build than to run), then kept (ctn/cache.py, USER), so that a page usually makes no query
+    for them. Every write through the application that could change what is kept (the user
+    saved or deleted, their groups changed, a group renamed or deleted) drops the kept copy
+    (`forget_cached_user` and the signal handlers below).
     """
 
     def get_user(self, user_id):
         return cache.kept(cache.USER, (CACHED_USER_FORMAT, user_id), lambda: self._read(user_id))
 
     def _read(self, user_id):
-        user = super().get_user(user_id)
-        if user is not None:
-            user._ctn_roles = _role_names(user.pk)
-        return user
+        user = _user_with_roles(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 # Bump when the User model or what get_user sets on it changes shape.
@@ -93,19 +92,29 @@ def forget_cached_user(*user_ids):
     cache.forget(cache.USER, *((CACHED_USER_FORMAT, pk) for pk in user_ids if pk is not None))
 
 
-def _role_names(user_pk):
+def _user_with_roles(user_pk):
+    """The user, with its `_ctn_roles` set, or None: one row per group of the user."""
     UserModel = get_user_model()
+    try:
+        user_pk = UserModel._meta.pk.to_python(user_pk)
+    except ValidationError:
+        return None
     membership = UserModel.groups.through._meta
     group = membership.get_field("group").related_model._meta
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT g.{quote('name')} FROM {quote(group.db_table)} g "  # noqa: S608  # nosec B608
-        f"JOIN {quote(membership.db_table)} m ON m.{quote('group_id')} = g.{quote('id')} "
-        f"WHERE m.{quote('user_id')} = %s"
+        f"SELECT u.*, g.{quote('name')} AS ctn_role FROM {quote(UserModel._meta.db_table)} u "  # noqa: S608  # nosec B608
+        f"LEFT JOIN {quote(membership.db_table)} m ON m.{quote('user_id')} = u.{quote('id')} "
+        f"LEFT JOIN {quote(group.db_table)} g ON g.{quote('id')} = m.{quote('group_id')} "
+        f"WHERE u.{quote(UserModel._meta.pk.column)} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_pk])
-        return frozenset(name for (name,) in cursor.fetchall())
+    rows = list(UserModel._default_manager.raw(sql, [user_pk]))
+    if not rows:
+        return None
+    user = rows[0]
+    user._ctn_roles = frozenset(row.ctn_role for row in rows if row.ctn_role is not None)
+    del user.ctn_role
+    return user
 
 
 def has_role(user, *roles):

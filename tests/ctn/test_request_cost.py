@@ -27,8 +27,21 @@ def test_the_logged_in_user_comes_with_their_roles_then_from_the_cache(coordinat
         roles_again = (user_roles(again), can_edit(again), is_coordinator(again))
 
     assert roles == roles_again == (frozenset({"coordinator"}), True, True)
-    assert len(first) == 2
+    assert len(first) == 1
     assert len(second) == 0
+
+
+def test_a_user_with_two_roles_is_read_once_with_both(db):
+    user = UserFactory(username="both", role="secretariat")
+    user.groups.add(Group.objects.get(name="coordinator"))
+
+    loaded = load(user.pk)
+
+    assert loaded == user
+    assert (loaded.username, loaded.is_active) == ("both", True)
+    assert loaded.date_joined == user.date_joined
+    assert user_roles(loaded) == frozenset({"secretariat", "coordinator"})
+    assert not hasattr(loaded, "ctn_role")
 
 
 def test_a_user_without_a_role_has_none(db):
@@ -44,6 +57,7 @@ def test_an_inactive_or_unknown_user_is_not_loaded(db):
 
     assert load(inactive.pk) is None
     assert load(inactive.pk + 1000) is None
+    assert load("not-a-number") is None
 
 
 def test_a_deactivated_user_is_refused_at_their_next_request(login, secretariat):
