@@ -10,7 +10,7 @@ import pgtrigger
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, RowNumber
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.urls import reverse
@@ -263,14 +263,19 @@ class TagQuerySet(HistoryQuerySet):
     delete.alters_data = True
     delete.queryset_only = True
 
-    def by_holder(self, relation, **filters):
-        """{holder pk: [tags]} for the agenda items or recommendations (`relation`) matching
-        `filters`, in the tags' order: one query, where a prefetch filters one queryset per
-        holder."""
-        held = {}
-        lookups = {f"{relation}__{name}": value for name, value in filters.items()}
-        for tag in self.filter(**lookups).annotate(holder_pk=F(relation)):
-            held.setdefault(tag.holder_pk, []).append(tag)
+    def by_holders(self, *relations, **filters):
+        """{relation: {holder pk: [tags]}} for the agenda items and recommendations
+        (`relations`) matching `filters`, in the tags' order: one query for all of them, where
+        a prefetch filters one queryset per holder."""
+        parts = [
+            self.filter(**{f"{relation}__{name}": value for name, value in filters.items()})
+            .annotate(holder_kind=Value(relation, models.CharField()), holder_pk=F(relation))
+            .order_by()
+            for relation in relations
+        ]
+        held = {relation: {} for relation in relations}
+        for tag in parts[0].union(*parts[1:], all=True).order_by("kind", "name"):
+            held[tag.holder_kind].setdefault(tag.holder_pk, []).append(tag)
         return held
 
 

@@ -174,14 +174,21 @@ def _sections_html(request, session, editable):
                 r for r in session.recommendations.all() if r.kind != r.Kind.BLOCKER
             ],
             "blockers": [r for r in session.recommendations.all() if r.kind == r.Kind.BLOCKER],
-            "agenda_item_tags": Tag.objects.by_holder("agenda_items", session=session),
-            "recommendation_tags": Tag.objects.by_holder("recommendations", session=session),
+            **_tags_context(session),
             "follow_up_origins": _follow_up_origins(session),
         },
         request,
         using="jinja2",
     )
     return mark_safe(html)  # noqa: S308  # nosec B308, B703
+
+
+def _tags_context(session):
+    tags = Tag.objects.by_holders("agenda_items", "recommendations", session=session)
+    return {
+        "agenda_item_tags": tags["agenda_items"],
+        "recommendation_tags": tags["recommendations"],
+    }
 
 
 def _follow_up_origins(session):
