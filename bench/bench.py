@@ -58,10 +58,11 @@ SEARCH_COMMON = "/search/?q=ANAM"
 COLD_MS_BUDGET = 50
 COLD_SEARCH_MS_BUDGET = 30
 COLD_REQUESTS = 4
-# The pass is run this many times, spread over the run (before the load, after it, at the end):
-# this machine's speed swings for minutes at a time (bench/README.md), and a page's figure is its
-# best pass, as timeit takes the best of its repeats. Every pass is kept in results.json.
-COLD_PASSES = 3
+# The pass is run this many times, spread over the run (two before the load, one after it, the
+# rest at the end): this machine's speed swings by half from one minute, even one second, to the
+# next (bench/README.md), and a page's figure is its best pass, as timeit takes the best of its
+# repeats. Every pass is kept in results.json and printed.
+COLD_PASSES = 5
 
 
 def log(message):
@@ -189,7 +190,8 @@ def cold_pages(built):
 
 
 def machine_pace_ms():
-    """The time of a fixed pure-Python loop, the best of 3: how fast the machine is now."""
+    """The time of a fixed pure-Python loop, the best of 3: a rough gauge of the machine's speed
+    at each pass, for information (the page times swing more than it does)."""
     best = None
     for _ in range(3):
         started = time.perf_counter()
@@ -1280,8 +1282,8 @@ def main():
         results["pdf_render"] = render
     log("count queries of every page for every role")
     results["queries"] = count_queries(built, users)
-    log(f"cold pass 1/{COLD_PASSES}: every page for every role with every cache off")
-    cold_passes = [cold_pass(built, users)]
+    log(f"cold passes 1-2/{COLD_PASSES}: every page for every role with every cache off")
+    cold_passes = [cold_pass(built, users), cold_pass(built, users)]
     results["pdf_download"] = check_pdf_download(built, users) if built["versions"] else {}
 
     static_name = "bench-same-size-as-pdf.pdf"
@@ -1319,7 +1321,7 @@ def main():
             ("static_same_size", f"/{settings.STATIC_URL.strip('/')}/{static_name}", None, 200)
         )
         results["load"] = measure_endpoints(port, endpoints, cookies, pdf_etag, args)
-        log(f"cold pass 2/{COLD_PASSES}")
+        log(f"cold pass 3/{COLD_PASSES}")
         cold_passes.append(cold_pass(built, users))
         log("page weight")
         results["weight"] = {}
