@@ -1,14 +1,15 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ctn.freeze import FreezeGuardedModel, FreezeGuardedQuerySet, freeze_triggers
@@ -201,18 +202,22 @@ class Attendance(FreezeGuardedModel, models.Model):
     @property
     def days_label(self):
         """The days attended, as dates: "26/09, 27/09 et 28/09"; "" when not there."""
-        start = self.session.start_date
-        return str(
-            get_text_list(
-                [
-                    # Day and month as digits ("d/m"): the same in every language, and a long
-                    # attendance list does not pay Django's format look-up once per date.
-                    (start + timedelta(days=number - 1)).strftime("%d/%m")
-                    for number in self.day_numbers(self.session.day_count)
-                ],
-                _("and"),
-            )
+        session = self.session
+        numbers = tuple(self.day_numbers(session.day_count))
+        return _days_label(session.start_date, numbers, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _days_label(start, day_numbers, language):
+    """A list of 60 attendees holds a few sets of days: each is written once per language (the
+    language, active while this runs, is part of the key)."""
+    return str(
+        get_text_list(
+            # Day and month as digits ("d/m"): the same in every language.
+            [(start + timedelta(days=number - 1)).strftime("%d/%m") for number in day_numbers],
+            _("and"),
         )
+    )
 
 
 # Each language named in itself, as language pickers do; empty: the browser's language.

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import translation
 
 from participants.models import Attendance
 from reports.models import Minutes
@@ -90,6 +91,26 @@ def test_the_days_attended_are_read_from_one_bit_per_day(db, status, present_day
     assert attendance.day_numbers(3) == days
     assert attendance.days_label == label
     assert attendance.is_partial == (status in ("present", "represented") and len(days) < 3)
+
+
+def test_the_days_attended_are_written_in_the_language_of_the_request(db):
+    attendance = AttendanceFactory(status="present", present_days=0b101)
+    later = AttendanceFactory(
+        status="present",
+        present_days=0b101,
+        session=SessionFactory(
+            start_date=datetime.date(2020, 3, 2), end_date=datetime.date(2020, 3, 4)
+        ),
+    )
+
+    with translation.override("fr"):
+        french = attendance.days_label
+    with translation.override("en"):
+        english = attendance.days_label
+    with translation.override("fr"):
+        assert attendance.days_label == french == "26/09 et 28/09"
+        assert later.days_label == "02/03 et 04/03"
+    assert english == "26/09 and 28/09"
 
 
 @pytest.mark.parametrize(
