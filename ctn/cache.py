@@ -43,7 +43,7 @@ TIMEOUTS = {USER: 300, STAMPS: 5, PAGE: 600, DOWNLOAD: 600, PDF: 3600}
 
 # Bump when what a kind keeps changes shape; a pickled model also belongs to one version of
 # Django, so an upgrade never reads what the previous one kept.
-FORMAT = f"1-{django.__version__}"
+FORMAT = f"2-{django.__version__}"
 
 
 def _alias(kind):
@@ -193,6 +193,14 @@ def _page_parts(request):
     )
 
 
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode("ascii")
+
+
+def _with_token(body, request):
+    """The page's encoded body with a fresh masked CSRF token for its placeholder (ASCII)."""
+    return body.replace(_PLACEHOLDER_BYTES, get_token(request).encode("ascii"))
+
+
 def _has_messages(request):
     # len() loads the messages without marking them read (iterating would).
     return hasattr(request, "_messages") and len(get_messages(request)) > 0
@@ -212,9 +220,10 @@ def whole_page(view):
             return view(request, *args, **kwargs)
         store = caches[_alias(PAGE)]
         name = key(PAGE, *_page_parts(request))
-        html = store.get(name)
-        if html is not None:
-            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        kept_page = store.get(name)
+        if kept_page is not None:
+            content_type, body = kept_page
+            return HttpResponse(_with_token(body, request), content_type=content_type)
         setattr(request, BUILDING_ATTRIBUTE, True)
         try:
             response = view(request, *args, **kwargs)
@@ -222,14 +231,16 @@ def whole_page(view):
             setattr(request, BUILDING_ATTRIBUTE, False)
         if response.streaming or not hasattr(response, "content"):
             return response
-        html = response.content.decode(response.charset)
+        # Kept as the encoded body: a hit neither decodes nor encodes the page again.
+        body = response.content
+        content_type = response.get("Content-Type", "")
         if (
             response.status_code == 200
-            and response.get("Content-Type", "").startswith("text/html")
+            and content_type.startswith("text/html")
             and not _has_messages(request)
         ):
-            store.set(name, html, TIMEOUTS[PAGE])
-        response.content = html.replace(CSRF_PLACEHOLDER, get_token(request))
+            store.set(name, (content_type, body), TIMEOUTS[PAGE])
+        response.content = _with_token(body, request)
         return response
 
     return wrapper

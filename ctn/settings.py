@@ -179,7 +179,7 @@ REDIS_URL = env("REDIS_URL")
 # cache (full disk, files it may not write, Redis down) is logged once and the pages are served
 # without it, the sessions from the database alone; every key carries the database's identity.
 FAIL_SAFE_CACHE = "ctn.cache_backends.FailSafeCache"
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+FILE_CACHE = "ctn.cache_backends.FileCache"
 
 
 def shared_cache(name, max_entries, timeout=300, redis_url=REDIS_URL, cache_dir=CACHE_DIR):

@@ -17,7 +17,7 @@ from reports import services
 from tests.factories import PASSWORD, SessionFactory
 
 FAIL_SAFE = "ctn.cache_backends.FailSafeCache"
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+FILE_CACHE = "ctn.cache_backends.FileCache"
 LOGGER = "ctn.cache_backends"
 
 
@@ -126,8 +126,8 @@ def test_every_role_is_served_its_pages_when_the_cache_folder_cannot_be_created(
         pages = [(url.format(pk=pk), status, name) for url, status, name in expected_pages(editor)]
         assert seen[username] == pages * 2
     assert sorted(cache_records(caplog)) == [
-        ("ERROR", f"The cache {blocked / 'pages'} (FileBasedCache)"),
-        ("ERROR", f"The cache {blocked / 'sessions'} (FileBasedCache)"),
+        ("ERROR", f"The cache {blocked / 'pages'} (FileCache)"),
+        ("ERROR", f"The cache {blocked / 'sessions'} (FileCache)"),
     ]
     assert blocked.read_text() == "a file where the cache folder should be"
 
@@ -146,7 +146,7 @@ def test_a_failing_cache_is_logged_once_and_names_its_folder_and_cause(
     messages = [record.getMessage() for record in caplog.records if record.name == LOGGER]
     assert len(messages) == 2
     assert messages[0].startswith(
-        f"The cache {blocked / 'sessions'} (FileBasedCache) failed (NotADirectoryError: "
+        f"The cache {blocked / 'sessions'} (FileCache) failed (NotADirectoryError: "
     )
     assert "pages are served without it" in messages[0]
 
@@ -215,9 +215,9 @@ def test_a_full_disk_serves_every_role_its_pages_and_the_pdf_of_record_from_the_
     assert [response.status_code for response in downloads] == [200, 200, 200]
     assert [response.content for response in downloads] == [bytes(validated.pdf)] * 3
     assert sorted(cache_records(caplog)) == [
-        ("ERROR", f"The cache {small_disk / 'pages'} (FileBasedCache)"),
+        ("ERROR", f"The cache {small_disk / 'pages'} (FileCache)"),
         ("ERROR", f"The cache {small_disk / 'pdf'}"),
-        ("ERROR", f"The cache {small_disk / 'sessions'} (FileBasedCache)"),
+        ("ERROR", f"The cache {small_disk / 'sessions'} (FileCache)"),
     ]
     assert "No space left on device" in caplog.text
     assert sorted(path.name for path in small_disk.rglob("*")) == [

@@ -28,7 +28,7 @@ from tests.utils import empty_database as new_empty_database
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAIL_SAFE = "ctn.cache_backends.FailSafeCache"
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+FILE_CACHE = "ctn.cache_backends.FileCache"
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 FAIL_SAFE = "ctn.cache_backends.FailSafeCache"
-FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+FILE_CACHE = "ctn.cache_backends.FileCache"
 
 
 def file_caches(settings, folder):

@@ -105,7 +105,7 @@ def test_without_redis_url_the_shared_caches_are_files_under_cache_dir(tmp_path)
 
     assert pages == {
         "BACKEND": "ctn.cache_backends.FailSafeCache",
-        "WRAPPED_BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "WRAPPED_BACKEND": "ctn.cache_backends.FileCache",
         "LOCATION": str(tmp_path / "pages"),
         "TIMEOUT": 86400,
         "OPTIONS": {"MAX_ENTRIES": 5000},

@@ -28,6 +28,7 @@ def test_a_kept_page_reads_nothing_and_differs_only_by_a_fresh_csrf_token(login,
         assert queries.captured_queries == [], url
         assert first.context is not None and second.context is None, url  # not rendered again
         assert token(first) != token(second)
+        assert second["Content-Type"] == first["Content-Type"] == "text/html; charset=utf-8"
         assert CSRF_PLACEHOLDER not in second.content.decode()
         assert second.content == first.content.replace(
             token(first).encode(), token(second).encode()
