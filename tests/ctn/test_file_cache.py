@@ -62,3 +62,23 @@ def test_touch_keeps_the_value_and_moves_its_expiry(cache_dir):
 
     assert cache.get("page") == PAGE
     assert not cache.touch("never-written", 60)
+
+
+def test_a_full_folder_is_counted_at_most_once_per_interval(cache_dir):
+    FileCache(str(cache_dir), {"OPTIONS": {"MAX_ENTRIES": 1000}}).set_many(
+        {f"old-{number}": number for number in range(21)}, 60
+    )
+    cache = FileCache(str(cache_dir), {"OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 3}})
+
+    def entries():
+        return len(list(Path(cache_dir).glob("*.djcache")))
+
+    cache.set("first", 1, 60)  # counts 21 entries, drops 7, then writes
+    assert entries() == 15
+    cache.set("second", 2, 60)  # within the interval: not counted again
+    assert entries() == 16
+
+    cache._next_cull = 0  # the interval has passed
+    cache.set("third", 3, 60)
+    assert entries() == 16 - 16 // 3 + 1
+    assert cache.get("third") == 3
