@@ -415,15 +415,10 @@ def _loads(data):
 
 
 class FileCache(FileBasedCache):
-    """Django's FileBasedCache, which keeps its values uncompressed and counts its entries at
-    most every CULL_INTERVAL seconds.
-
-    Decompressing a kept page cost more than the rest of reading it (the largest session page,
-    90 KB: 0.20 ms with zlib, 0.05 ms without); Django's Redis backend does not compress
-    either. The price is disk: a page takes 15 to 90 KB instead of 3 to 8. Django's backend
-    also lists its whole folder at every write to count its entries (5 ms with 5,000 pages),
-    and the first reader after any change writes the change stamps and its page.
-    """
+    """Django's FileBasedCache, its values uncompressed (reading the largest session page:
+    0.20 ms with zlib, 0.05 without; a page takes 15-90 KB of disk, not 3-8) and its folder
+    listed to count entries at most every CULL_INTERVAL seconds, not at every write (5 ms with
+    5,000 pages)."""
 
     # Seconds; between two counts a process may write a few entries beyond MAX_ENTRIES.
     CULL_INTERVAL = 30
